@@ -1,0 +1,132 @@
+"""Report subcommands of the ``odyssey`` command line: ``analyse``, ``report`` and ``gradients``.
+
+The engine's ``odyssey/cli.py`` calls :func:`register` with its ``argparse`` sub-parsers. Each
+subcommand is a thin wrapper around one pipeline-facing function (docs/contracts.md):
+
+- ``odyssey analyse --trials results/trials/adding.csv --out results/analysis/adding [--quick]``
+  -> :func:`odyssey.analysis.analyse_task` (the statistics of the paper's Figs. 3-6, Greff et al.
+  2017 Sec. V);
+- ``odyssey report --config config/config.yaml --analysis DIR [DIR ...] --gradients CSV --out PDF``
+  -> :func:`odyssey.render.build_report`;
+- ``odyssey gradients --config config/config.yaml --out results/gradients.csv``
+  -> :func:`odyssey.gradients.run_probe`.
+
+The heavy modules are imported inside the handlers so that ``odyssey --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _load_config(path: str) -> dict[str, Any]:
+    """Load and validate a configuration file through ``odyssey.config`` (the pipeline's loader).
+
+    Falls back to a plain YAML read only when ``odyssey.config`` is not importable (it is written by
+    another part of the project); the report needs only a few keys and has defaults for the rest.
+    """
+    try:
+        from odyssey import config as config_module
+    except ImportError:  # pragma: no cover - only while the pipeline part is missing
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            return dict(yaml.safe_load(handle) or {})
+    return config_module.load(path)
+
+
+def _cmd_analyse(args: argparse.Namespace) -> int:
+    """Run :func:`odyssey.analysis.analyse_task` on one trials table."""
+    from odyssey.analysis import analyse_task
+
+    result = analyse_task(Path(args.trials), Path(args.out), quick=args.quick)
+    print(
+        json.dumps(
+            {
+                "task": result.get("task"),
+                "out": str(args.out),
+                "trials": result.get("n_trials"),
+                "variants": result.get("variants"),
+            }
+        )
+    )
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Run :func:`odyssey.render.build_report` and print the PDF path."""
+    from odyssey.render import build_report
+
+    cfg = _load_config(args.config)
+    gradients = Path(args.gradients) if args.gradients else None
+    pdf = build_report(cfg, [Path(p) for p in args.analysis], gradients, Path(args.out))
+    print(pdf)
+    return 0
+
+
+def _cmd_gradients(args: argparse.Namespace) -> int:
+    """Run :func:`odyssey.gradients.run_probe` and print the number of rows written."""
+    from odyssey.gradients import run_probe
+
+    cfg = _load_config(args.config)
+    frame = run_probe(cfg, Path(args.out))
+    print(json.dumps({"out": str(args.out), "rows": len(frame)}))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``analyse``, ``report`` and ``gradients`` subcommands to ``subparsers``.
+
+    Each sub-parser sets ``func`` (called with the parsed namespace, returns an exit status).
+    """
+    p_analyse = subparsers.add_parser(
+        "analyse",
+        help="statistics of one collected trials table (box plots, Welch tests, fANOVA)",
+        description="Analyse results/trials/{task}.csv: tables (CSV) and analysis.json in --out.",
+    )
+    p_analyse.add_argument("--trials", required=True, help="trials table CSV (docs/contracts.md)")
+    p_analyse.add_argument("--out", required=True, help="output folder for tables and JSON")
+    p_analyse.add_argument(
+        "--quick", action="store_true", help="mark the analysis as a quick study (caveats)"
+    )
+    p_analyse.set_defaults(func=_cmd_analyse)
+
+    p_report = subparsers.add_parser(
+        "report",
+        help="render the PDF report from analysis folders and the gradient probe",
+        description="Figures (SVG/PDF), tables and the typst PDF beside --out.",
+    )
+    p_report.add_argument("--config", required=True, help="the study's config YAML")
+    p_report.add_argument(
+        "--analysis", required=True, nargs="+", help="analysis folders written by `analyse`"
+    )
+    p_report.add_argument(
+        "--gradients", default=None, help="gradient-probe CSV (optional; section omitted if absent)"
+    )
+    p_report.add_argument("--out", required=True, help="path of the PDF to write")
+    p_report.set_defaults(func=_cmd_report)
+
+    p_grad = subparsers.add_parser(
+        "gradients",
+        help="vanishing-gradient probe and success rate against the lag",
+        description="Gradient norms d loss(T) / d step T-k; success rate against the lag.",
+    )
+    p_grad.add_argument("--config", required=True, help="the study's config YAML")
+    p_grad.add_argument("--out", required=True, help="CSV to write")
+    p_grad.set_defaults(func=_cmd_gradients)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m odyssey.cli_report``) with only the report commands."""
+    parser = argparse.ArgumentParser(prog="odyssey-report", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
