@@ -29,6 +29,7 @@ _REGISTRY: dict[str, str] = {
     "digit_frames": "tasks.digit_frames:DigitFramesTask",
     "mackey_glass": "tasks.mackey_glass:MackeyGlassTask",
     # real-data tasks (the real-data helper adds its lines here)
+    "jsb_chorales": "tasks.jsb_chorales:JsbChoralesTask",
 }
 
 
