@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 
 class RecurrentCell(nn.Module):
-    """One layer, one direction. Subclasses define the equations; the network stacks and mirrors them.
+    """One layer, one direction. Subclasses define the equations; the network stacks them.
 
     Subclasses implement :meth:`scan_fast`, :meth:`scan_eager`, :meth:`paper_views` and
     :meth:`paper_shapes`; ``fused_mode`` names the torch fused kernel that computes exactly the same
@@ -40,7 +40,7 @@ class RecurrentCell(nn.Module):
 
     @torch.no_grad()
     def load_paper_weights(self, weights: dict[str, Tensor], prefix: str = "") -> None:
-        """Copy ``weights`` (exactly :meth:`paper_shapes`' keys, same shapes) into the parameters."""
+        """Copy ``weights`` (exactly the keys and shapes of :meth:`paper_shapes`) in."""
         shapes = self.paper_shapes()
         given = set(weights)
         if given != set(shapes):
@@ -64,8 +64,8 @@ class RecurrentCell(nn.Module):
     ) -> tuple[Tensor, tuple[Tensor, ...]]:
         """Run over x (B, T, M) from a zero state.
 
-        Returns outputs (B, T, N) and the final state: a tuple of ``num_states`` tensors (B, N) taken at
-        each sequence's last valid step (``lengths - 1``), or at step T - 1 without lengths.
+        Returns outputs (B, T, N) and the final state: a tuple of ``num_states`` tensors (B, N)
+        taken at each sequence's last valid step (``lengths - 1``), or at step T - 1.
         """
         if fast:
             outputs, states = self.scan_fast(x)
@@ -84,7 +84,7 @@ class RecurrentCell(nn.Module):
         raise NotImplementedError
 
     def scan_eager(self, x: Tensor) -> tuple[Tensor, tuple[list[Tensor], ...]]:
-        """Reference loop, written gate by gate in the paper's notation; same return as scan_fast."""
+        """Reference loop, gate by gate in the paper's notation; same return as scan_fast."""
         raise NotImplementedError
 
     def fused_weights(self) -> list[Tensor]:

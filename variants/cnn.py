@@ -1,8 +1,8 @@
 """CNN front end (CNN-LSTM): a small convolutional feature extractor applied to every frame.
 
-Frames arrive flattened in x (B, T, C*H*W); each is reshaped to (C, H, W) and passed through blocks of
-3 x 3 convolution + ReLU + 2 x 2 max pooling (pooling skipped once a side is 1), then an adaptive
-average pool to ``pool x pool``, giving ``channels[-1] * pool**2`` features per frame for the
+Frames arrive flattened in x (B, T, C*H*W); each is reshaped to (C, H, W) and passed through
+blocks of 3 x 3 convolution + ReLU + 2 x 2 max pooling (pooling skipped once a side is 1), then an
+adaptive average pool to ``pool x pool``: ``channels[-1] * pool**2`` features per frame for the
 recurrent core. Frames are processed independently, so padded frames never touch valid steps.
 """
 

@@ -2,9 +2,9 @@
 
 Used when every cell of a network computes exactly a kernel's equations: NP is torch.nn.LSTM's LSTM,
 GRU is torch.nn.GRU's GRU, RNN is torch.nn.RNN's tanh RNN. The cells hand over their weights in the
-kernel's layout (:meth:`RecurrentCell.fused_weights`), with a zero second bias where the cell has one
-bias only. Padded batches go through ``pack_padded_sequence`` so that each sequence stops (forward) or
-starts (backward) at its own last step.
+kernel's layout (:meth:`RecurrentCell.fused_weights`), with a zero second bias where the cell has
+one bias only. Padded batches go through ``pack_padded_sequence`` so that each sequence stops
+(forward) or starts (backward) at its own last step.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def fused_forward(
     Args:
         x: (B, T, F) input; lengths: (B,) valid lengths or None.
     Returns:
-        outputs (B, T, D N), zero at padded steps, and the final states, each (L D, B, N) in the order
-        layer-major, forward before backward (h_n, c_n for the LSTM; h_n otherwise).
+        outputs (B, T, D N), zero at padded steps, and the final states, each (L D, B, N) in
+        the order layer-major, forward before backward (h_n, c_n for the LSTM; h_n otherwise).
     """
     kernel = KERNELS[mode]
     flat = [w.to(x.dtype) for cell in cells for w in cell.fused_weights()]

@@ -4,8 +4,8 @@ Each input feature j gets K Gaussian membership functions with learnable centre 
 
     μ_jk(x) = exp(-(x_j - m_jk)^2 / (2 s_jk^2))
 
-and the core sees the M K memberships per step. Centres start evenly spaced on [low, high], widths at
-the spacing (1 for K = 1); widths are stored as log s so that they stay positive.
+and the core sees the M K memberships per step. Centres start evenly spaced on [low, high],
+widths at the spacing (1 for K = 1); widths are stored as log s so that they stay positive.
 """
 
 from __future__ import annotations

@@ -2,20 +2,21 @@
 
 Equations (reference section 1; ' marks the previous step, ⊙ the element-wise product):
 
-    z̄ = W_z x + R_z y' + b_z                                         z = g(z̄)      (block input)
-    ī = W_i x + R_i y' + p_i ⊙ c' + b_i [+ R_ii i' + R_fi f' + R_oi o']  i = σ(ī)      (input gate)
-    f̄ = W_f x + R_f y' + p_f ⊙ c' + b_f [+ R_if i' + R_ff f' + R_of o']  f = σ(f̄)      (forget gate)
-    c = z ⊙ i + c' ⊙ f                                                                 (cell)
-    ō = W_o x + R_o y' + p_o ⊙ c + b_o [+ R_io i' + R_fo f' + R_oo o']   o = σ(ō)      (output gate)
-    y = h(c) ⊙ o                                                                       (block output)
+    z̄ = W_z x + R_z y' + b_z                                           z = g(z̄)   block input
+    ī = W_i x + R_i y' + p_i ⊙ c' + b_i [+ R_ii i' + R_fi f' + R_oi o']  i = σ(ī)   input gate
+    f̄ = W_f x + R_f y' + p_f ⊙ c' + b_f [+ R_if i' + R_ff f' + R_of o']  f = σ(f̄)   forget gate
+    c = z ⊙ i + c' ⊙ f                                                             cell
+    ō = W_o x + R_o y' + p_o ⊙ c + b_o [+ R_io i' + R_fo f' + R_oo o']   o = σ(ō)   output gate
+    y = h(c) ⊙ o                                                                   block output
 
-The bracketed terms exist only with gate recurrence (FGR). A missing gate is the constant 1 (NIG, NFG,
-NOG); CIFG sets f = 1 - i; NIAF/NOAF make g/h the identity; NP drops every p_*. Initial state
+The bracketed terms exist only with gate recurrence (FGR). A missing gate is the constant 1 (NIG,
+NFG, NOG); CIFG sets f = 1 - i; NIAF/NOAF make g/h the identity; NP drops every p_*. Initial state
 y = c = 0 and, for FGR, i = f = o = 0.
 
-Packing: ``weight_ih`` (B_k N, M) and ``weight_hh`` (B_k N, N) stack the row blocks ``i, f, z, o`` that
-the variant has (torch.nn.LSTM's order); ``bias`` (B_k N); ``peephole`` (P, N) for the gates with
-peepholes in order ``i, f, o``; ``gate_hh`` (G N, G N) with row block y, column block x holding R_xy.
+Packing: ``weight_ih`` (B_k N, M) and ``weight_hh`` (B_k N, N) stack the row blocks ``i, f, z, o``
+that the variant has (torch.nn.LSTM's order); ``bias`` (B_k N); ``peephole`` (P, N) for the gates
+with peepholes in order ``i, f, o``; ``gate_hh`` (G N, G N) with row block y, column block x
+holding R_xy.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class GatedCell(RecurrentCell):
         return torch.cat([self.weight_hh, torch.cat(rows, 0)], 1).t()
 
     def scan_fast(self, x: Tensor) -> tuple[Tensor, tuple[list[Tensor], ...]]:
-        """Input projection of every step as one matrix product, then a lean loop (see module doc)."""
+        """Input projection of every step as one matrix product, then a lean loop."""
         spec = self.spec
         b, _, _ = x.shape
         n = self.hidden_size
@@ -126,7 +127,11 @@ class GatedCell(RecurrentCell):
         ii = blocks.index("i") if "i" in blocks else -1
         i_f = blocks.index("f") if "f" in blocks else -1
         io = blocks.index("o") if "o" in blocks else -1
-        peep = dict(zip(spec.peephole_gates, self.peephole.unbind(0))) if spec.peepholes else {}
+        peep = (
+            dict(zip(spec.peephole_gates, self.peephole.unbind(0), strict=True))
+            if spec.peepholes
+            else {}
+        )
         p_i, p_f, p_o = peep.get("i"), peep.get("f"), peep.get("o")
         g_tanh = spec.g == "tanh"
         h_tanh = spec.h == "tanh"

@@ -5,11 +5,11 @@
     n = tanh(W_n x + b_n + r ⊙ (R_n h' + b_Rn))    (candidate)
     h = (1 - u) ⊙ n + u ⊙ h'
 
-Paper-style keys: ``W_r W_u W_n`` (N x M), ``R_r R_u R_n`` (N x N), ``b_r b_u b_n b_Rn`` (N). torch's
-two biases of r and u are redundant, so each is one bias here (b_r = b_ir + b_hr, b_u = b_iz + b_hz);
-b_n = b_in and b_Rn = b_hn stay apart because r multiplies b_Rn only. Parameters: 3K + N with
-K = N(M + N + 1). Packing: ``weight_ih`` (3N, M), ``weight_hh`` (3N, N), ``bias`` (3N) in order r, u, n,
-and ``bias_rn`` (N).
+Paper-style keys: ``W_r W_u W_n`` (N x M), ``R_r R_u R_n`` (N x N), ``b_r b_u b_n b_Rn`` (N).
+torch's two biases of r and u are redundant, so each is one bias here (b_r = b_ir + b_hr,
+b_u = b_iz + b_hz); b_n = b_in and b_Rn = b_hn stay apart because r multiplies b_Rn only.
+Parameters: 3K + N with K = N(M + N + 1). Packing: ``weight_ih`` (3N, M), ``weight_hh`` (3N, N),
+``bias`` (3N) in order r, u, n, and ``bias_rn`` (N).
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@
 - ``pytorch``: torch.nn.LSTM's default, U(-1/sqrt(N), 1/sqrt(N)) for every weight and bias.
 - ``orthogonal``: every recurrent matrix R_* (N x N, the FGR gate-to-gate ones included) is drawn
   orthogonal; the rest as the base scheme.
-- ``forget_bias``: +1 on the forget-gate bias (Jozefowicz et al. 2015). CIFG has f = 1 - σ(ī), so its
-  b_i gets -1 instead; the GRU's update gate u plays the forget role (b_u + 1); cells without a
+- ``forget_bias``: +1 on the forget-gate bias (Jozefowicz et al. 2015). CIFG has f = 1 - σ(ī), so
+  its b_i gets -1 instead; the GRU's update gate u plays the forget role (b_u + 1); cells without a
   forget mechanism (NFG, RNN) are left unchanged.
 
-Schemes combine with ``+``, e.g. ``"orthogonal+forget_bias"`` or ``"pytorch+orthogonal"``; at most one
-base (``paper`` when none is given).
+Schemes combine with ``+``, e.g. ``"orthogonal+forget_bias"`` or ``"pytorch+orthogonal"``; at most
+one base (``paper`` when none is given).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ MODIFIERS = ("orthogonal", "forget_bias")
 
 
 def parse_init(init: str) -> tuple[str, frozenset[str]]:
-    """Split ``"base+modifier+..."`` into (base, modifiers); ValueError on unknown or repeated parts."""
+    """Split ``"base+modifier+..."`` into (base, modifiers); ValueError on bad parts."""
     if not isinstance(init, str) or not init.strip():
         raise ValueError(f"init must be a non-empty string such as 'paper', got {init!r}")
     parts = [p.strip() for p in init.split("+")]

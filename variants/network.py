@@ -1,10 +1,10 @@
 """Stacked, optionally bidirectional recurrent network over padded batches (the contract's
 ``RecurrentNetwork``).
 
-Layer l >= 1 reads the concatenated outputs of both directions of layer l - 1. The backward direction
-reverses each sequence within its own length (step t <-> lengths - 1 - t), so it starts at that
-sequence's last valid step; padded steps stay after the valid ones and never reach a valid output.
-Outputs are zero at padded steps.
+Layer l >= 1 reads the concatenated outputs of both directions of layer l - 1. The backward
+direction reverses each sequence within its own length (step t <-> lengths - 1 - t), so it starts
+at that sequence's last valid step; padded steps stay after the valid ones and never reach a valid
+output. Outputs are zero at padded steps.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class RecurrentNetwork(nn.Module):
         return f"l{layer}.{'bwd' if direction else 'fwd'}."
 
     def paper_weights(self) -> dict[str, Tensor]:
-        """Copies of the recurrent parameters in the paper's notation, prefixed per layer/direction."""
+        """Copies of the recurrent parameters in the paper's notation, prefixed per layer."""
         out: dict[str, Tensor] = {}
         for index, cell in enumerate(self.cells):
             prefix = self._prefix(index)
@@ -146,7 +146,7 @@ class RecurrentNetwork(nn.Module):
     def forward(
         self, x: Tensor, lengths: Tensor | None = None
     ) -> tuple[Tensor, Tensor | tuple[Tensor, ...]]:
-        """x (B, T, input_size), lengths (B,) or None -> (outputs (B, T, hidden * D), final state)."""
+        """x (B, T, input_size), lengths (B,) or None -> (outputs (B, T, hidden D), state)."""
         lengths = self._check(x, lengths)
         if self.frontend is not None:
             x = self.frontend(x)  # (B, T, core input)

@@ -161,7 +161,7 @@ def build(
 
     ``init``: ``paper`` (N(0, 0.1)), ``pytorch``, ``orthogonal``, ``forget_bias``, ``+``-joined.
     ``frontend``: None, ``"cnn"`` (``frame_shape=(C, H, W)``, optional ``channels``, ``pool``) or
-    ``"fuzzy"`` (optional ``memberships``, ``low``, ``high``). ``fast=False`` runs the eager reference.
+    ``"fuzzy"`` (optional ``memberships``, ``low``, ``high``). ``fast=False``: eager reference.
     """
     entry = _entry(name)
     input_size = _positive("input_size", input_size)

@@ -2,8 +2,8 @@
 
     y = tanh(W_y x + R_y y' + b_y)
 
-Paper-style keys: ``W_y`` (N x M), ``R_y`` (N x N), ``b_y`` (N). Parameters: K = N(M + N + 1). This is
-torch.nn.RNN(nonlinearity="tanh") with a single bias (torch's two biases are redundant).
+Paper-style keys: ``W_y`` (N x M), ``R_y`` (N x N), ``b_y`` (N). Parameters: K = N(M + N + 1).
+This is torch.nn.RNN(nonlinearity="tanh") with a single bias (torch's two biases are redundant).
 """
 
 from __future__ import annotations

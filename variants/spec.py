@@ -1,7 +1,7 @@
 """Declarative description of a gated (LSTM-family) cell.
 
-Greff et al. (2017), Sec. II-A, define the vanilla LSTM (V); every variant of Sec. IV-C changes exactly
-one aspect of it. A :class:`GatedSpec` holds those aspects as flags; each variant file
+Greff et al. (2017), Sec. II-A, define the vanilla LSTM (V); every variant of Sec. IV-C changes
+exactly one aspect of it. A :class:`GatedSpec` holds those aspects as flags; each variant file
 (``variants/vanilla.py``, ``variants/no_input_gate.py``, ...) declares only how it differs from V.
 """
 
@@ -49,7 +49,7 @@ class GatedSpec:
             raise ValueError("a coupled input-forget gate needs the input gate")
 
     def differs(self, **changes: object) -> GatedSpec:
-        """Return a copy with the given fields changed (a variant declared as a difference from V)."""
+        """Copy with the given fields changed (a variant declared as a difference from V)."""
         return replace(self, **changes)
 
     @property
@@ -71,7 +71,7 @@ class GatedSpec:
 
     @property
     def blocks(self) -> tuple[str, ...]:
-        """Row blocks of the packed input/recurrent weights: ``i, f, z, o`` (torch.nn.LSTM's order)."""
+        """Row blocks of the packed weights: ``i, f, z, o`` (torch.nn.LSTM's order)."""
         out = [k for k in ("i", "f") if k in self.gates]
         out.append("z")
         if "o" in self.gates:
@@ -85,7 +85,7 @@ class GatedSpec:
 
     @property
     def is_standard_lstm(self) -> bool:
-        """True when the equations equal torch.nn.LSTM's (the NP variant), so a fused kernel applies."""
+        """True when the equations equal torch.nn.LSTM's (NP), so a fused kernel applies."""
         return (
             self.blocks == ("i", "f", "z", "o")
             and not self.peepholes
@@ -95,7 +95,7 @@ class GatedSpec:
         )
 
     def param_count(self, input_size: int, hidden_size: int) -> int:
-        """Parameters of one unidirectional layer: (blocks) K + (peepholes) N + (FGR) gates^2 N^2."""
+        """Parameters of one unidirectional layer: blocks K + peepholes N + (FGR) gates^2 N^2."""
         n, m = hidden_size, input_size
         k = n * (m + n + 1)
         total = len(self.blocks) * k + len(self.peephole_gates) * n
