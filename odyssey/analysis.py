@@ -1,0 +1,390 @@
+"""Analysis of one collected trials table: everything the report needs, as CSV tables and one JSON.
+
+Pipeline-facing: :func:`analyse_task` (docs/contracts.md). It reads only
+``results/trials/{task}.csv`` and writes into ``out_dir``:
+
+- ``trials_used.csv``: the finished trials with a ``top10`` flag (the box plots' data, Fig. 3);
+- ``variants_all.csv`` / ``variants_top10.csv``: per-variant summary and Welch test against V for
+  all trials and for the best 10 % by validation (Fig. 3 top and bottom rows; Sec. V-A);
+- ``fanova_shares.csv``, ``fanova_marginals.csv``, ``fanova_surfaces.json``: the functional ANOVA of
+  Sec. V-B (Figs. 4-6) for two scopes: all variants pooled and V alone (the paper does not say which
+  feeds its Fig. 5 pies: reference section 8, item 5);
+- ``cost.csv``: training time and parameters per variant;
+- ``analysis.json``: all of the above that the report prints, plus counts, caveats and provenance.
+
+Statistics that the data cannot support are flagged, not hidden: fewer than 30 trials per
+variant, a quick study, single trials and all-diverged tables produce caveats (``reliable``
+flags) that the report prints instead of findings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from odyssey import fanova as fa
+from odyssey import stats
+
+#: Trials per variant below which the Welch tests are not treated as findings (issue 5).
+MIN_TRIALS_WELCH = 30
+#: Trials per variant in the best 10 % below which the top-10 % tests are not findings (paper: 20).
+MIN_TOP_WELCH = 10
+#: Finite trials in a scope below which the fANOVA is shown only with a caveat ("a few dozen").
+MIN_TRIALS_FANOVA = 36
+#: Finite trials in a scope below which the fANOVA is not computed at all.
+MIN_TRIALS_FANOVA_COMPUTE = 8
+
+REQUIRED_COLUMNS = (
+    "task",
+    "variant",
+    "trial",
+    "state",
+    "hidden_size",
+    "learning_rate",
+    "momentum",
+    "input_noise",
+    "valid_metric",
+    "test_metric",
+    "metric_name",
+    "metric_direction",
+    "diverged",
+    "n_params",
+    "wall_time_s",
+)
+
+
+def load_trials(trials_csv: Path) -> pd.DataFrame:
+    """Read a trials table and check its columns (docs/contracts.md, 'The trials table')."""
+    frame = pd.read_csv(trials_csv)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{trials_csv}: trials table lacks columns {', '.join(missing)}")
+    frame["diverged"] = frame["diverged"].map(_as_bool)
+    frame["variant"] = frame["variant"].astype(str)
+    return frame
+
+
+def _as_bool(value: Any) -> bool:
+    """Booleans as pandas may read them from CSV (True/False/1/0/strings)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """DataFrame rows as JSON-ready dicts (NaN -> None)."""
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _clean(value: Any) -> Any:
+    """Convert numpy scalars and non-finite floats into JSON values."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return float(value) if math.isfinite(float(value)) else None
+    return value
+
+
+def _variant_table(trials: pd.DataFrame, direction: str) -> pd.DataFrame:
+    """Summary (stats.summarise) joined with the Welch test against V (stats.welch_...)."""
+    summary = stats.summarise(trials, direction)
+    if stats.REFERENCE in set(trials["variant"]):
+        welch = stats.welch_against_reference(trials, direction)
+        summary = summary.merge(
+            welch[
+                ["variant", "diff", "t", "p", "p_bonferroni", "significant", "hedges_g", "verdict"]
+            ],
+            on="variant",
+            how="left",
+        )
+        ref = summary["variant"] == stats.REFERENCE
+        summary.loc[ref, "verdict"] = "reference"
+        summary["significant"] = summary["significant"].map(_as_bool)
+    else:
+        for column in ("diff", "t", "p", "p_bonferroni", "hedges_g"):
+            summary[column] = float("nan")
+        summary["significant"] = False
+        summary["verdict"] = "n/a"
+    return summary
+
+
+def _fanova_scope(
+    trials: pd.DataFrame, scope: str, out_rows: list, curves: list, surfaces: dict
+) -> dict:
+    """Run the fANOVA (module odyssey.fanova) on one scope; append its rows and return its JSON."""
+    values = trials["test_metric"].astype(float).to_numpy()
+    ok = np.isfinite(values)
+    x = fa.design_matrix(trials[ok])
+    y = values[ok]
+    n = int(ok.sum())
+    result: dict[str, Any] = {"scope": scope, "n": n}
+    if n < MIN_TRIALS_FANOVA_COMPUTE or np.ptp(y) == 0:
+        result["status"] = "omitted"
+        result["reason"] = (
+            f"{n} trials with finite test metric (at least {MIN_TRIALS_FANOVA_COMPUTE} needed)"
+            if n < MIN_TRIALS_FANOVA_COMPUTE
+            else "the test metric is the same in every trial"
+        )
+        return result
+    model = fa.ForestAnova(x, y, n_trees=100, seed=0)
+    shares = model.shares()
+    result["status"] = "ok" if n >= MIN_TRIALS_FANOVA else "caveat"
+    if result["status"] == "caveat":
+        result["reason"] = (
+            f"only {n} trials: a forest of this size describes noise as much as structure "
+            f"(at least {MIN_TRIALS_FANOVA} wanted)"
+        )
+    result["trees_used"] = shares["trees_used"]
+    result["main"] = {k: v[0] for k, v in shares["main"].items()}
+    result["main_std"] = {k: v[1] for k, v in shares["main"].items()}
+    result["pairs"] = {k: v[0] for k, v in shares["pairs"].items()}
+    result["pairs_std"] = {k: v[1] for k, v in shares["pairs"].items()}
+    result["higher_order"] = shares["higher_order"][0]
+    result["interactions_total"] = 1.0 - sum(result["main"].values())
+    ranking = sorted(result["main"], key=lambda k: -result["main"][k])
+    result["ranking"] = ranking
+    result["top_pair"] = max(result["pairs"], key=lambda k: result["pairs"][k])
+    for key, share in result["main"].items():
+        out_rows.append(
+            {"scope": scope, "term": key, "share": share, "std": result["main_std"][key]}
+        )
+    for key, share in result["pairs"].items():
+        out_rows.append(
+            {"scope": scope, "term": key, "share": share, "std": result["pairs_std"][key]}
+        )
+    out_rows.append(
+        {
+            "scope": scope,
+            "term": "higher_order",
+            "share": result["higher_order"],
+            "std": shares["higher_order"][1],
+        }
+    )
+    for d, dim in enumerate(fa.DIMENSIONS):
+        curve = model.marginal_curve(d)
+        curve.insert(0, "hyperparameter", dim.key)
+        curve.insert(0, "scope", scope)
+        curves.append(curve)
+        # End-to-end change of the marginal (the direction of the paper's Fig. 4 trends).
+        result.setdefault("trend", {})[dim.key] = float(
+            curve["mean"].iloc[-1] - curve["mean"].iloc[0]
+        )
+    surfaces[scope] = {f"{fa.KEYS[a]}|{fa.KEYS[b]}": model.pair_surface(a, b) for a, b in fa.PAIRS}
+    # Optuna's evaluator as a cross-check of the main effects (both normalised over main effects).
+    ours = np.array([result["main"][k] for k in fa.KEYS])
+    ours_norm = ours / ours.sum() if ours.sum() > 0 else ours
+    theirs = fa.optuna_main_effects(x, y, seed=0)
+    result["optuna"] = theirs
+    result["main_normalised"] = dict(zip(fa.KEYS, ours_norm.tolist(), strict=True))
+    diffs = {k: float(ours_norm[i] - theirs[k]) for i, k in enumerate(fa.KEYS)}
+    result["optuna_diff"] = diffs
+    result["optuna_max_abs_diff"] = float(max(abs(v) for v in diffs.values()))
+    result["optuna_same_top"] = bool(max(theirs, key=lambda k: theirs[k]) == ranking[0])
+    return result
+
+
+def _cost(trials: pd.DataFrame) -> pd.DataFrame:
+    """Training time and parameters per variant (issue 5, 'Cost')."""
+    rows = []
+    for variant in stats.order_variants(trials["variant"].unique()):
+        group = trials[trials["variant"] == variant]
+        wall = group["wall_time_s"].astype(float)
+        epochs = group["epochs"].astype(float) if "epochs" in group else pd.Series(dtype=float)
+        rows.append(
+            {
+                "variant": variant,
+                "trials": int(len(group)),
+                "mean_wall_time_s": float(wall.mean()),
+                "median_wall_time_s": float(wall.median()),
+                "total_wall_time_s": float(wall.sum()),
+                "mean_epochs": float(epochs.mean()) if len(epochs) else float("nan"),
+                "time_per_epoch_s": float((wall / epochs.clip(lower=1)).mean())
+                if len(epochs)
+                else float("nan"),
+                "mean_params": float(group["n_params"].astype(float).mean()),
+                "min_params": float(group["n_params"].astype(float).min()),
+                "max_params": float(group["n_params"].astype(float).max()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _provenance(frame: pd.DataFrame) -> dict:
+    """Commits, versions, devices and seeds found in the table (contract provenance columns)."""
+    out: dict[str, Any] = {}
+    for column in ("git_commit", "torch_version", "device"):
+        if column in frame:
+            out[column] = sorted({str(v) for v in frame[column].dropna().unique()})
+    if "seed" in frame and len(frame):
+        seeds = frame["seed"].dropna()
+        out["seeds"] = {
+            "count": int(seeds.nunique()),
+            "min": _clean(seeds.min()),
+            "max": _clean(seeds.max()),
+        }
+    if "stop_reason" in frame:
+        out["stop_reasons"] = {
+            str(k): int(v) for k, v in frame["stop_reason"].value_counts().items()
+        }
+    return out
+
+
+def _caveats(
+    quick: bool, per_variant: dict[str, int], top_k: dict[str, int], frame: pd.DataFrame
+) -> tuple[list[str], dict[str, bool]]:
+    """Caveats to print and which statistics may be read as findings."""
+    caveats: list[str] = []
+    n_min = min(per_variant.values()) if per_variant else 0
+    top_min = min(top_k.values()) if top_k else 0
+    all_diverged = bool(len(frame)) and bool(frame["diverged"].all())
+    has_ref = stats.REFERENCE in per_variant
+    if quick:
+        caveats.append(
+            "Quick study: small budgets and few trials. The numbers check the pipeline; they are "
+            "not findings about the variants."
+        )
+    if n_min < MIN_TRIALS_WELCH:
+        caveats.append(
+            f"At most {n_min} trials for some variant (fewer than {MIN_TRIALS_WELCH}): Welch tests "
+            "against V have little power and their outcomes are not reported as findings."
+        )
+    if n_min <= 1:
+        caveats.append(
+            "A single trial per variant: no variance, so no t-test, effect size or box plot spread."
+        )
+    if top_min < MIN_TOP_WELCH:
+        caveats.append(
+            f"The best 10 % holds only {top_min} trial(s) per variant (the paper had 20): the "
+            "top-10 % statistics are descriptive only."
+        )
+    if all_diverged:
+        caveats.append(
+            "Every trial diverged: the metrics are those of the last finite epoch (often the "
+            "untrained network), so no comparison is meaningful."
+        )
+    if not has_ref:
+        caveats.append("V is absent from this table: no comparison against the vanilla LSTM.")
+    reliable = {
+        "welch_all": (not quick) and n_min >= MIN_TRIALS_WELCH and not all_diverged and has_ref,
+        "welch_top": (not quick) and top_min >= MIN_TOP_WELCH and not all_diverged and has_ref,
+    }
+    return caveats, reliable
+
+
+def analyse_task(trials_csv: Path | str, out_dir: Path | str, *, quick: bool) -> dict:
+    """Analyse one task's trials table; write CSV tables and ``analysis.json`` under ``out_dir``.
+
+    Returns the dict written to ``analysis.json`` (see the module docstring for the files).
+    """
+    trials_csv, out_dir = Path(trials_csv), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frame = load_trials(trials_csv)
+    if frame.empty:
+        raise ValueError(f"{trials_csv}: the trials table is empty")
+    pruned = frame[frame["state"].astype(str).str.upper() == "PRUNED"]
+    done = frame[frame["state"].astype(str).str.upper() == "COMPLETE"].copy()
+    task = str(frame["task"].iloc[0])
+    metric_name = str(frame["metric_name"].iloc[0])
+    direction = str(frame["metric_direction"].iloc[0])
+    variants = stats.order_variants(done["variant"].unique())
+
+    top = stats.top_fraction(done, direction)
+    done["top10"] = done.index.isin(top.index)
+    done.to_csv(out_dir / "trials_used.csv", index=False)
+
+    table_all = _variant_table(done, direction)
+    table_top = _variant_table(top, direction)
+    top_params = top.groupby("variant")["n_params"].mean()
+    table_top["mean_params"] = table_top["variant"].map(top_params).astype(float)
+    pruned_counts = pruned["variant"].value_counts()
+    table_all["pruned"] = table_all["variant"].map(pruned_counts).fillna(0).astype(int)
+    table_all.to_csv(out_dir / "variants_all.csv", index=False)
+    table_top.to_csv(out_dir / "variants_top10.csv", index=False)
+
+    per_variant = {v: int((done["variant"] == v).sum()) for v in variants}
+    top_k = {v: int((top["variant"] == v).sum()) for v in variants}
+    caveats, reliable = _caveats(quick, per_variant, top_k, done)
+
+    share_rows: list[dict] = []
+    curves: list[pd.DataFrame] = []
+    surfaces: dict[str, Any] = {}
+    fanova = {"pooled": _fanova_scope(done, "pooled", share_rows, curves, surfaces)}
+    if stats.REFERENCE in variants:
+        fanova["V"] = _fanova_scope(
+            done[done["variant"] == stats.REFERENCE], "V", share_rows, curves, surfaces
+        )
+    pd.DataFrame(share_rows, columns=["scope", "term", "share", "std"]).to_csv(
+        out_dir / "fanova_shares.csv", index=False
+    )
+    columns = ["scope", "hyperparameter", "x", "value", "mean", "std"]
+    (pd.concat(curves) if curves else pd.DataFrame(columns=columns)).to_csv(
+        out_dir / "fanova_marginals.csv", index=False
+    )
+    (out_dir / "fanova_surfaces.json").write_text(json.dumps(_clean(surfaces)), encoding="utf-8")
+    for scope, res in fanova.items():
+        if res["status"] != "ok":
+            caveats.append(f"fANOVA ({scope}): {res.get('reason', res['status'])}.")
+    reliable["fanova"] = (not quick) and fanova["pooled"]["status"] == "ok"
+
+    cost = _cost(done)
+    cost.to_csv(out_dir / "cost.csv", index=False)
+
+    result = {
+        "task": task,
+        "metric_name": metric_name,
+        "direction": direction,
+        "quick": bool(quick),
+        "trials_csv": str(trials_csv),
+        "n_rows": int(len(frame)),
+        "n_trials": int(len(done)),
+        "n_pruned": int(len(pruned)),
+        "n_diverged": int(done["diverged"].sum()),
+        "variants": variants,
+        "trials_per_variant": per_variant,
+        "top10_per_variant": top_k,
+        "summary_all": _records(table_all),
+        "summary_top10": _records(table_top),
+        "significant_all": _significant(table_all),
+        "significant_top10": _significant(table_top),
+        "bonferroni_m_all": _m(done, direction),
+        "bonferroni_m_top10": _m(top, direction),
+        "fanova": fanova,
+        "cost": _records(cost),
+        "total_wall_time_s": float(done["wall_time_s"].astype(float).sum()),
+        "provenance": _provenance(frame),
+        "caveats": caveats,
+        "reliable": reliable,
+        "extra_metrics": sorted(
+            c[len("test_") :] for c in done.columns if c.startswith("test_") and c != "test_metric"
+        ),
+    }
+    result = _clean(result)
+    (out_dir / "analysis.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return result
+
+
+def _significant(table: pd.DataFrame) -> list[dict]:
+    """Variants significantly different from V, with the direction of the difference."""
+    rows = table[table["significant"].map(_as_bool)]
+    return [{"variant": r["variant"], "verdict": r["verdict"]} for _, r in rows.iterrows()]
+
+
+def _m(trials: pd.DataFrame, direction: str) -> int:
+    """The Bonferroni number of comparisons actually made on ``trials``."""
+    if stats.REFERENCE not in set(trials["variant"]):
+        return 0
+    welch = stats.welch_against_reference(trials, direction)
+    return int(welch["m"].iloc[0]) if len(welch) else 0
