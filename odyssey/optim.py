@@ -1,0 +1,128 @@
+"""Optimisers of the paper's training setup (Greff et al. 2017, section IV-B; reference section 3).
+
+The authors' Nesterov step (pylstm ``NesterovStep``, with the learning rate scaled by ``1 - mu``)::
+
+    v <- mu v;  theta <- theta + v;  g = grad L(theta);  dv = (1 - mu) lr g;  v <- v - dv;
+    theta <- theta - dv
+
+:class:`PaperNesterov` implements exactly this rule. The gradient is taken at the look-ahead point,
+so the step needs a closure that recomputes the loss (``optimizer.step(closure)``); between steps
+the parameters hold ``theta``, the point the authors evaluated on the validation set.
+
+Relation to ``torch.optim.SGD(nesterov=True, lr=lr * (1 - mu), momentum=mu)``: with the same
+gradients, torch's parameters follow the look-ahead point ``phi = theta + mu v`` of this rule
+exactly (torch's buffer ``b`` is ``-v / (lr (1 - mu))``): the two produce the *same sequence of
+gradient evaluations*, but torch's parameters between steps are ``phi``, not ``theta``, so
+validation metrics would be measured ``mu v`` away from the authors' weights. The tests check
+both facts; the training loop uses :class:`PaperNesterov` so evaluation happens at ``theta``.
+
+:class:`PaperMomentum` is the authors' classical-momentum step (pylstm ``MomentumStep``):
+``v <- mu v - (1 - mu) lr g;  theta <- theta + v``. ``sgd`` is plain SGD; ``adam`` is
+``torch.optim.Adam`` with the learning rate as given (momentum unused; betas torch's defaults).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import torch
+
+OPTIMIZERS: tuple[str, ...] = ("sgd_nesterov", "sgd_momentum", "sgd", "adam")
+"""Optimiser names accepted in a budget (``sgd_nesterov`` is the paper's)."""
+
+Closure = Callable[[], torch.Tensor]
+
+
+class PaperNesterov(torch.optim.Optimizer):
+    """SGD with the authors' Nesterov momentum and the ``(1 - momentum)`` learning-rate scaling.
+
+    ``step(closure)`` runs the whole rule; ``closure`` must zero the gradients, compute the loss at
+    the current (look-ahead) parameters, call ``backward`` and return the loss.
+    """
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, momentum: float) -> None:
+        _check_hyper(lr, momentum)
+        super().__init__(params, {"lr": lr, "momentum": momentum})
+
+    @torch.no_grad()
+    def step(self, closure: Closure | None = None) -> torch.Tensor:  # type: ignore[override]
+        """One update: look ahead by ``mu v``, evaluate ``closure`` there, then descend."""
+        if closure is None:
+            raise ValueError("PaperNesterov.step needs a closure that returns the loss")
+        for group in self.param_groups:
+            mu = group["momentum"]
+            for p in group["params"]:
+                state = self.state[p]
+                if "velocity" not in state:
+                    state["velocity"] = torch.zeros_like(p)
+                v = state["velocity"]
+                v.mul_(mu)  # v <- mu v
+                p.add_(v)  # theta <- theta + v
+        with torch.enable_grad():
+            loss = closure()  # g = grad L(theta) at the look-ahead point
+        for group in self.param_groups:
+            scale = (1.0 - group["momentum"]) * group["lr"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                v = self.state[p]["velocity"]
+                dv = p.grad * scale  # dv = (1 - mu) lr g
+                v.sub_(dv)  # v <- v - dv
+                p.sub_(dv)  # theta <- theta - dv
+        return loss
+
+
+class PaperMomentum(torch.optim.Optimizer):
+    """The authors' classical momentum step: ``v <- mu v - (1 - mu) lr g; theta <- theta + v``."""
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, momentum: float) -> None:
+        _check_hyper(lr, momentum)
+        super().__init__(params, {"lr": lr, "momentum": momentum})
+
+    @torch.no_grad()
+    def step(self, closure: Closure | None = None) -> torch.Tensor | None:  # type: ignore[override]
+        """One update with the gradients left by ``closure`` (or by a previous ``backward``)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            mu = group["momentum"]
+            scale = (1.0 - mu) * group["lr"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "velocity" not in state:
+                    state["velocity"] = torch.zeros_like(p)
+                v = state["velocity"]
+                v.mul_(mu).sub_(p.grad * scale)  # v <- mu v - (1 - mu) lr g
+                p.add_(v)  # theta <- theta + v
+        return loss
+
+
+def _check_hyper(lr: float, momentum: float) -> None:
+    if not lr > 0:
+        raise ValueError(f"learning_rate must be > 0, got {lr}")
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+
+
+def make_optimizer(
+    name: str, params: Iterable[torch.nn.Parameter], lr: float, momentum: float
+) -> torch.optim.Optimizer:
+    """The optimiser ``name`` (one of :data:`OPTIMIZERS`) over ``params``.
+
+    Every optimiser here is stepped as ``optimizer.step(closure)``.
+    """
+    if name == "sgd_nesterov":
+        return PaperNesterov(params, lr=lr, momentum=momentum)
+    if name == "sgd_momentum":
+        return PaperMomentum(params, lr=lr, momentum=momentum)
+    if name == "sgd":
+        _check_hyper(lr, 0.0)
+        return torch.optim.SGD(params, lr=lr)
+    if name == "adam":
+        _check_hyper(lr, 0.0)
+        return torch.optim.Adam(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
