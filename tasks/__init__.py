@@ -30,6 +30,7 @@ _REGISTRY: dict[str, str] = {
     "mackey_glass": "tasks.mackey_glass:MackeyGlassTask",
     # real-data tasks (the real-data helper adds its lines here)
     "jsb_chorales": "tasks.jsb_chorales:JsbChoralesTask",
+    "bach_chorales": "tasks.bach_chorales:BachChoralesTask",
 }
 
 
