@@ -1,0 +1,300 @@
+"""Load and validate a study configuration (one dict, the same for the Snakefile and the CLI).
+
+The layout is described key by key in ``workflow/schemas/config.schema.yaml`` (JSON Schema, with a
+description and a default for every key) and in ``config/README.md``. :func:`validate`:
+
+1. checks the dict against the schema while filling every missing key with its default (unknown
+   keys are rejected: the schema says ``additionalProperties: false`` everywhere);
+2. applies the environment overrides ``ODYSSEY_STORAGE`` -> ``storage`` and
+   ``MLFLOW_TRACKING_URI`` -> ``tracking_uri`` (how a cluster profile points every job at a
+   PostgreSQL server and an MLflow tracking server without editing the config);
+3. checks what a schema cannot: task names against ``tasks.names()`` and each task's options
+   against the options its class accepts, variant names against ``variants.names()``, that every
+   ``data_path`` option exists, and that every search range is ordered (and positive when log).
+
+Every problem raises :class:`ConfigError`, a ``ValueError`` whose message is one line that starts
+with the dotted path of the offending key, e.g.
+``tasks.adding.n_trial: unknown key (did you mean 'n_trials'?)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import inspect
+import os
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+__all__ = [
+    "ENV_OVERRIDES",
+    "SCHEMA_PATH",
+    "ConfigError",
+    "load",
+    "schema",
+    "study_params",
+    "validate",
+]
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+"""The JSON schema of the configuration (YAML form)."""
+
+ENV_OVERRIDES: dict[str, str] = {
+    "ODYSSEY_STORAGE": "storage",
+    "MLFLOW_TRACKING_URI": "tracking_uri",
+}
+"""Environment variables that, when set and not empty, override a top-level key."""
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message is one line that starts with the key's dotted path."""
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The configuration schema as a dict (read once from :data:`SCHEMA_PATH`)."""
+    with open(SCHEMA_PATH, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _fill_defaults(validator_class: type) -> type:
+    """Extend ``validator_class`` so that ``properties`` first inserts every missing default.
+
+    Defaults are deep-copied, then validated (and filled further) like user-given values, so an
+    object default such as ``sweep: {}`` receives the defaults of its own properties.
+    """
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(
+        validator: Any, props: Mapping[str, Any], instance: Any, schema_: Mapping[str, Any]
+    ) -> Iterator[jsonschema.ValidationError]:
+        if isinstance(instance, dict):
+            for key, subschema in props.items():
+                has_default = isinstance(subschema, Mapping) and "default" in subschema
+                if has_default and key not in instance:
+                    instance[key] = copy.deepcopy(subschema["default"])
+        yield from check_properties(validator, props, instance, schema_)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties})
+
+
+_Validator = _fill_defaults(jsonschema.Draft202012Validator)
+
+
+def _dotted(path: Any) -> str:
+    """``['tasks', 'adding', 'n_trials']`` -> ``tasks.adding.n_trials`` (list items as ``[i]``)."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "config"
+
+
+_TYPE_NAMES = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "list",
+    dict: "mapping",
+    type(None): "null",
+}
+
+
+def _looks_like_exponent(value: Any) -> bool:
+    """True for strings such as ``1e-4`` that YAML 1.1 (PyYAML) does not read as numbers."""
+    if not isinstance(value, str) or "e" not in value.lower():
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """One readable line for a schema violation, starting with the dotted key path."""
+    path = list(error.absolute_path)
+    kind = error.validator
+    value = error.instance
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
+        key = extra[0] if extra else "?"
+        where = _dotted([*path, key])
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+        return f"{where}: unknown key ({hint})"
+    where = _dotted(path)
+    if kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        got = _TYPE_NAMES.get(type(value), type(value).__name__)
+        hint = ""
+        if _looks_like_exponent(value):
+            hint = " (YAML reads 1e-4 as a string: write 1.0e-4)"
+        return f"{where}: expected {expected}, got {got} {value!r}{hint}"
+    if kind == "enum":
+        choices = ", ".join(str(c) for c in error.validator_value)
+        return f"{where}: {value!r} is not one of: {choices}"
+    if kind == "pattern":
+        return f"{where}: {value!r} does not match the pattern {error.validator_value!r}"
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        relation = {
+            "minimum": ">=",
+            "exclusiveMinimum": ">",
+            "maximum": "<=",
+            "exclusiveMaximum": "<",
+        }[kind]
+        return f"{where}: {value!r} must be {relation} {error.validator_value}"
+    if kind == "minItems":
+        return f"{where}: needs at least {error.validator_value} item(s)"
+    if kind == "minProperties":
+        return f"{where}: needs at least {error.validator_value} entry"
+    if kind == "uniqueItems":
+        return f"{where}: items must be unique, got {value!r}"
+    if kind == "minLength":
+        return f"{where}: must not be empty"
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in value]
+        return f"{_dotted([*path, missing[0]])}: required key is missing"
+    return f"{where}: {error.message}"
+
+
+def _schema_errors(cfg: dict[str, Any]) -> list[jsonschema.ValidationError]:
+    validator = _Validator(schema())
+    return sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), e.path))
+
+
+def _unknown(where: str, name: str, kind: str, known: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return ConfigError(f"{where}: unknown {kind} {name!r} ({hint}known: {', '.join(known)})")
+
+
+def _check_tasks(cfg: dict[str, Any]) -> None:
+    """Task names, task options and data paths against the tasks registry and the disk."""
+    import tasks
+
+    known = tasks.names()
+    for name, entry in cfg["tasks"].items():
+        if name not in known:
+            raise _unknown(f"tasks.{name}", name, "task", known)
+        accepted = _accepted_options(name)
+        for option, value in entry["options"].items():
+            where = f"tasks.{name}.options.{option}"
+            if accepted is not None and option not in accepted:
+                close = difflib.get_close_matches(option, accepted, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ConfigError(
+                    f"{where}: task {name!r} has no option {option!r} "
+                    f"({hint}accepted: {', '.join(accepted) or 'none'})"
+                )
+            if option == "data_path" and value is not None and not Path(value).exists():
+                raise ConfigError(
+                    f"{where}: {value!r} does not exist (put the {name} data there, or point the "
+                    f"key at your copy: see config/README.md)"
+                )
+        for dim, rng in entry["search_space"].items():
+            where = f"tasks.{name}.search_space.{dim}"
+            if rng["low"] > rng["high"]:
+                raise ConfigError(f"{where}: low {rng['low']} is above high {rng['high']}")
+            if rng["log"] and rng["low"] <= 0:
+                raise ConfigError(f"{where}: a log range needs low > 0, got {rng['low']}")
+    grad = cfg["gradients"]
+    if grad["enabled"] and grad["task"] not in known:
+        raise _unknown("gradients.task", grad["task"], "task", known)
+
+
+def _accepted_options(name: str) -> list[str] | None:
+    """Keyword options the task class of ``name`` accepts (None: it takes ``**kwargs``).
+
+    Uses the registry's class lookup (``tasks._task_class``, which imports only that task's module)
+    and the signature of the class's ``__init__``, the same rule ``tasks.get`` applies.
+    """
+    import tasks
+
+    task_class = tasks._task_class(name)
+    params = list(inspect.signature(task_class.__init__).parameters.values())[1:]
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return [p.name for p in params if p.kind is not p.VAR_POSITIONAL]
+
+
+def _check_variants(cfg: dict[str, Any]) -> None:
+    """Variant names of the sweep and of the gradient probe against ``variants.names()``."""
+    import variants
+
+    known = variants.names()
+    for index, name in enumerate(cfg["variants"]):
+        if name not in known:
+            raise _unknown(f"variants[{index}]", name, "variant", known)
+    if cfg["gradients"]["enabled"]:
+        for index, name in enumerate(cfg["gradients"]["variants"]):
+            if name not in known:
+                raise _unknown(f"gradients.variants[{index}]", name, "variant", known)
+
+
+def validate(
+    cfg: Mapping[str, Any] | None, *, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Validate ``cfg`` and return a new dict with every default filled.
+
+    ``env`` (default ``os.environ``) supplies the :data:`ENV_OVERRIDES`. Raises
+    :class:`ConfigError` (one line naming the key) on the first problem found.
+    """
+    if cfg is None:
+        cfg = {}
+    if not isinstance(cfg, Mapping):
+        raise ConfigError(f"config: expected a mapping of keys, got {type(cfg).__name__}")
+    out = copy.deepcopy(dict(cfg))
+    errors = _schema_errors(out)
+    if errors:
+        raise ConfigError(_message(errors[0]))
+    env = os.environ if env is None else env
+    for variable, key in ENV_OVERRIDES.items():
+        if env.get(variable):
+            out[key] = env[variable]
+    _check_tasks(out)
+    _check_variants(out)
+    return out
+
+
+def load(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read the YAML file ``path`` and :func:`validate` it."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as exc:
+        raise ConfigError(f"config: cannot read {os.fspath(path)!r} ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        raise ConfigError(f"config: {os.fspath(path)}{line} is not valid YAML") from exc
+    return validate(data, env=env)
+
+
+def study_params(cfg: Mapping[str, Any], task: str, variant: str) -> dict[str, Any]:
+    """What defines the study (task, variant) of a validated config, as a JSON-able dict.
+
+    The Snakefile hands this to each worker job as ``params``: any change (more trials, another
+    budget or search space, another seed) re-runs the study's workers, which continue the study
+    in the storage instead of starting over; device and thread settings are left out on purpose.
+    """
+    entry = cfg["tasks"][task]
+    return {
+        "study": cfg["study"],
+        "seed": cfg["seed"],
+        "task": task,
+        "variant": variant,
+        "options": entry["options"],
+        "n_trials": entry["n_trials"],
+        "search_space": entry["search_space"],
+        "budget": entry["budget"],
+        "sampler": cfg["sweep"]["sampler"],
+        "pruner": cfg["sweep"]["pruner"],
+    }

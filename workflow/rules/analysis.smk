@@ -1,0 +1,40 @@
+rule analyse:
+    """Statistics of one task from its trials table: box-plot data, Welch tests against V, fANOVA."""
+    input:
+        TRIALS_CSV,
+    output:
+        directory(ANALYSIS_DIR),
+    params:
+        quick=config["quick"],
+    log:
+        f"{LOGS}/analyse/{{task}}.log",
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/analyse.py"
+
+
+rule gradients:
+    """The vanishing-gradient probe: gradient norms and success rate against the lag."""
+    input:
+        STORAGE_READY,
+    output:
+        GRADIENTS_CSV,
+    params:
+        probe=config["gradients"],
+        seed=config["seed"],
+    threads: config["threads_per_worker"]
+    log:
+        f"{LOGS}/gradients.log",
+    benchmark:
+        f"{BENCHMARKS}/gradients.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=240,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/gradients.py"

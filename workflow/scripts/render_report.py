@@ -1,0 +1,16 @@
+"""Rule render_report: figures, tables and the PDF from the analysis folders."""
+
+from pathlib import Path
+
+from joblog import redirect
+from odyssey.render import build_report
+
+gradients = Path(snakemake.input.gradients[0]) if snakemake.input.gradients else None
+with redirect(snakemake.log[0]):
+    pdf = build_report(
+        snakemake.config,
+        [Path(folder) for folder in snakemake.input.analysis],
+        gradients,
+        Path(snakemake.output[0]),
+    )
+    print(f"report -> {pdf}")

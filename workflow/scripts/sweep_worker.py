@@ -1,0 +1,28 @@
+"""Rule sweep_worker: run trials of one (task, variant) study until it has its n_trials.
+
+The device comes from the config (``auto``: the GPU that the scheduler made visible through
+CUDA_VISIBLE_DEVICES, else the CPU); the torch threads from the threads Snakemake granted the job.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from joblog import redirect
+from odyssey.sweep import run_worker
+
+cfg = dict(snakemake.config)
+cfg["threads_per_worker"] = snakemake.threads
+task, variant = snakemake.wildcards.task, snakemake.wildcards.variant
+worker = int(snakemake.wildcards.worker)
+with redirect(snakemake.log[0]):
+    print(
+        f"worker {worker} of study {task}/{variant}: device={cfg['device']} "
+        f"threads={cfg['threads_per_worker']} "
+        f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')} "
+        f"SLURM_JOB_ID={os.environ.get('SLURM_JOB_ID', '')}",
+        flush=True,
+    )
+    ran = run_worker(cfg, task, variant, worker_index=worker)
+    done = {"task": task, "variant": variant, "worker": worker, "trials_run": ran}
+    Path(snakemake.output[0]).write_text(json.dumps(done) + "\n")
