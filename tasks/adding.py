@@ -71,7 +71,7 @@ class AddingTask(GeneratedTask):
             raise ValueError(f"adding: lag must be an int >= 4, got {lag!r}")
         self.lag = int(lag)
 
-    def _generate(self, rng: np.random.Generator, n: int) -> list[Example]:
+    def _generate(self, rng: np.random.Generator, n: int, split: str) -> list[Example]:
         out = []
         for _ in range(n):
             x, target = make_adding_sequence(rng, self.lag)

@@ -613,9 +613,9 @@ class GeneratedTask(Task):
         self.seed = int(seed)
         self.sizes = resolve_sizes(sizes, self.default_sizes)
 
-    def _generate(self, rng: np.random.Generator, n: int) -> list[Example]:
-        """Draw ``n`` examples from ``rng``."""
+    def _generate(self, rng: np.random.Generator, n: int, split: str) -> list[Example]:
+        """Draw ``n`` examples of split ``split`` from ``rng``."""
         raise NotImplementedError(f"{type(self).__name__} must implement _generate")
 
     def _build_split(self, name: str) -> list[Example]:
-        return self._generate(make_rng(self.seed, self.name, name), self.sizes[name])
+        return self._generate(make_rng(self.seed, self.name, name), self.sizes[name], name)

@@ -69,7 +69,7 @@ class CopyMemoryTask(GeneratedTask):
         self.input_size = self.n_symbols + 2
         self.output_size = self.n_symbols + 1
 
-    def _generate(self, rng: np.random.Generator, n: int) -> list[Example]:
+    def _generate(self, rng: np.random.Generator, n: int, split: str) -> list[Example]:
         eye = np.eye(self.input_size, dtype=np.float32)
         out = []
         for _ in range(n):

@@ -111,7 +111,7 @@ class EmbeddedReberTask(GeneratedTask):
     ) -> None:
         super().__init__(seed=seed, sizes=sizes)
 
-    def _generate(self, rng: np.random.Generator, n: int) -> list[Example]:
+    def _generate(self, rng: np.random.Generator, n: int, split: str) -> list[Example]:
         out = []
         for _ in range(n):
             x, y = encode(make_embedded_reber_string(rng))

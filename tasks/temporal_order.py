@@ -88,7 +88,7 @@ class TemporalOrderTask(GeneratedTask):
         self.n_relevant = int(n_relevant)
         self.output_size = 2**self.n_relevant
 
-    def _generate(self, rng: np.random.Generator, n: int) -> list[Example]:
+    def _generate(self, rng: np.random.Generator, n: int, split: str) -> list[Example]:
         out = []
         for _ in range(n):
             seq, label = make_temporal_order_sequence(rng, self.n_relevant, self.lag)
