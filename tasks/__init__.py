@@ -28,6 +28,7 @@ _REGISTRY: dict[str, str] = {
     # generated from bundled data
     "digit_frames": "tasks.digit_frames:DigitFramesTask",
     "mackey_glass": "tasks.mackey_glass:MackeyGlassTask",
+    "airline": "tasks.airline:AirlineTask",
     # real-data tasks (the real-data helper adds its lines here)
     "jsb_chorales": "tasks.jsb_chorales:JsbChoralesTask",
     "bach_chorales": "tasks.bach_chorales:BachChoralesTask",
