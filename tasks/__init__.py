@@ -32,6 +32,9 @@ _REGISTRY: dict[str, str] = {
     # real-data tasks (the real-data helper adds its lines here)
     "jsb_chorales": "tasks.jsb_chorales:JsbChoralesTask",
     "bach_chorales": "tasks.bach_chorales:BachChoralesTask",
+    "japanese_vowels": "tasks.japanese_vowels:JapaneseVowelsTask",
+    "basic_motions": "tasks.basic_motions:BasicMotionsTask",
+    "pickup_gesture": "tasks.pickup_gesture:PickupGestureTask",
 }
 
 
