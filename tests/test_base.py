@@ -253,3 +253,66 @@ def test_registry() -> None:
         tasks.get("nope")
     with pytest.raises(ValueError, match="no option.*colour.*accepted options: seed, lag"):
         tasks.get("adding", colour=3)
+
+
+def _make_task(output_kind: str, target_kind: str, output_size: int, examples: list[Example]):
+    class _Toy(Task):
+        name = "toy"
+        input_size = 1
+
+        def _build_split(self, name: str) -> list[Example]:
+            return examples
+
+    toy = _Toy()
+    toy.output_kind, toy.target_kind, toy.output_size = output_kind, target_kind, output_size
+    return toy
+
+
+def test_task_sigmoid_final_and_linear_per_step() -> None:
+    z = np.zeros
+    sig = _make_task(
+        "sigmoid",
+        "final",
+        2,
+        [
+            Example(z((1, 1), np.float32), np.array([1.0, 0.0])),
+            Example(z((3, 1), np.float32), np.array([0.0, 0.0])),
+        ],
+    )
+    batch = sig.collate(sig.split("train"))
+    assert sig.loss(torch.zeros(2, 3, 2), batch).item() == pytest.approx(2 * LN2)
+    lin = _make_task(
+        "linear",
+        "per_step",
+        1,
+        [
+            Example(z((3, 1), np.float32), z(3, np.float32)),
+            Example(z((1, 1), np.float32), z(1, np.float32)),
+        ],
+    )
+    batch = lin.collate(lin.split("train"))
+    logits = torch.ones(2, 3, 1)
+    assert lin.loss(logits, batch).item() == pytest.approx(2.0)  # (3 + 1) / 2 sequences
+    scores = lin.score(logits, batch)
+    assert scores["mse"] == (4.0, 4.0) and lin.finalize("mse", *scores["mse"]) == 1.0
+
+
+def test_task_ctc_loss_and_cer() -> None:
+    ctc = _make_task(
+        "ctc",
+        "per_step",
+        3,
+        [
+            Example(np.zeros((2, 1), np.float32), np.array([1])),
+            Example(np.zeros((4, 1), np.float32), np.array([1, 2])),
+        ],
+    )
+    batch = ctc.collate(ctc.split("train"))
+    logits = torch.zeros(2, 4, 3)
+    logits[0, :2, 2] = -1e4  # sequence 0: uniform over {blank, 1} as in the hand case above
+    per_seq = ctc.sequence_losses(logits, batch)
+    assert per_seq[0].item() == pytest.approx(-math.log(0.75), rel=1e-4)
+    best = torch.nn.functional.one_hot(torch.tensor([[1, 1, 0, 0], [2, 0, 2, 1]]), 3).float()
+    scores = ctc.score(best, batch)  # decodes [1] (right) and [2, 2, 1] (2 edits vs [1, 2])
+    assert scores["cer"] == (2.0, 3.0)
+    assert ctc.finalize("cer", *scores["cer"]) == pytest.approx(2 / 3)
