@@ -292,3 +292,21 @@ def test_study_params_follow_what_defines_a_study() -> None:
 
 def test_schema_path_points_into_the_workflow() -> None:
     assert odyssey_config.SCHEMA_PATH == REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def test_config_readme_documents_every_key() -> None:
+    readme = (REPO / "config" / "README.md").read_text()
+    task_schema = schema()["$defs"]["task"]
+    paths: list[str] = []
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, sub in node.get("properties", {}).items():
+            path = f"{prefix}{key}"
+            paths.append(path)
+            if not prefix.endswith("search_space."):  # a range is documented as a whole
+                walk(sub, f"{path}.")
+
+    walk(schema(), "")
+    walk(task_schema, "tasks.<name>.")
+    undocumented = [p for p in paths if f"`{p}`" not in readme]
+    assert not undocumented, undocumented
