@@ -23,7 +23,7 @@ import math
 import numpy as np
 import torch
 
-from tasks.base import SPLITS, Batch, Example, Task, last_step
+from tasks.base import SPLITS, Batch, Example, Task, check_int, last_step
 
 
 class WindowForecastTask(Task):
@@ -48,9 +48,9 @@ class WindowForecastTask(Task):
         reference_std: float | None = None,
     ) -> None:
         super().__init__()
-        for key, val in (("window", window), ("horizon", horizon), ("stride", stride)):
-            if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
-                raise ValueError(f"{self.name}: {key} must be a positive int, got {val!r}")
+        window = check_int(f"{self.name}: window", window, 1)
+        horizon = check_int(f"{self.name}: horizon", horizon, 1)
+        stride = check_int(f"{self.name}: stride", stride, 1)
         self.series = np.asarray(series, dtype=np.float64).reshape(-1)  # (N,)
         n = len(self.series)
         b1, b2 = boundaries

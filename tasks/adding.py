@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from tasks.base import Batch, Example, GeneratedTask, last_step
+from tasks.base import Batch, Example, GeneratedTask, check_int, last_step
 
 TOLERANCE = 0.04
 
@@ -67,9 +67,7 @@ class AddingTask(GeneratedTask):
         sizes: Mapping[str, int] | Sequence[int] | None = None,
     ) -> None:
         super().__init__(seed=seed, sizes=sizes)
-        if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 4:
-            raise ValueError(f"adding: lag must be an int >= 4, got {lag!r}")
-        self.lag = int(lag)
+        self.lag = check_int("adding: lag", lag, 4)
 
     def _generate(self, rng: np.random.Generator, n: int, split: str) -> list[Example]:
         out = []

@@ -313,14 +313,20 @@ def ctc_error_sums(
 # --------------------------------------------------------------------------------------------
 
 
+def check_int(what: str, value: Any, low: int) -> int:
+    """Return ``value`` as an int if it is an integer >= ``low``; else a one-line ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{what} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
 def make_rng(seed: int, *stream: str | int) -> np.random.Generator:
     """A numpy Generator for (seed, stream...), stable across processes and Python versions.
 
     Streams are strings or ints (e.g. ``make_rng(seed, "adding", "train")``); strings enter via
     CRC32, so the same arguments always give the same numbers and different streams are independent.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_int("seed", seed, 0)
     words = [int(seed)]
     for s in stream:
         words.append(zlib.crc32(s.encode()) if isinstance(s, str) else int(s))
@@ -423,10 +429,7 @@ def resolve_sizes(
         if len(vals) != 3:
             raise ValueError(f"sizes must be (train, valid, test) or a dict, got {sizes!r}")
         out = dict(zip(SPLITS, vals, strict=True))
-    for k, v in out.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"sizes[{k!r}] must be a positive int, got {v!r}")
-    return {k: int(v) for k, v in out.items()}
+    return {k: check_int(f"sizes[{k!r}]", v, 1) for k, v in out.items()}
 
 
 # --------------------------------------------------------------------------------------------

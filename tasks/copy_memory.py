@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from tasks.base import Batch, Example, GeneratedTask, count_errors
+from tasks.base import Batch, Example, GeneratedTask, check_int, count_errors
 
 
 def make_copy_sequence(
@@ -62,10 +62,9 @@ class CopyMemoryTask(GeneratedTask):
         sizes: Mapping[str, int] | Sequence[int] | None = None,
     ) -> None:
         super().__init__(seed=seed, sizes=sizes)
-        for key, val, low in (("lag", lag, 1), ("n_symbols", n_symbols, 2), ("length", length, 1)):
-            if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < low:
-                raise ValueError(f"copy_memory: {key} must be an int >= {low}, got {val!r}")
-        self.lag, self.n_symbols, self.length = int(lag), int(n_symbols), int(length)
+        self.lag = check_int("copy_memory: lag", lag, 1)
+        self.n_symbols = check_int("copy_memory: n_symbols", n_symbols, 2)
+        self.length = check_int("copy_memory: length", length, 1)
         self.input_size = self.n_symbols + 2
         self.output_size = self.n_symbols + 1
 

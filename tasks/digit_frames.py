@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from tasks.base import SPLITS, DataError, Example, GeneratedTask
+from tasks.base import SPLITS, DataError, Example, GeneratedTask, check_int
 
 SPLIT_OF_REMAINDER = {0: "train", 1: "train", 2: "train", 3: "valid", 4: "test"}
 
@@ -70,9 +70,7 @@ class DigitFramesTask(GeneratedTask):
         sizes: Mapping[str, int] | Sequence[int] | None = None,
     ) -> None:
         super().__init__(seed=seed, sizes=sizes)
-        if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 0:
-            raise ValueError(f"digit_frames: lag must be an int >= 0, got {lag!r}")
-        self.lag = int(lag)
+        self.lag = check_int("digit_frames: lag", lag, 0)
         self.frontend_options = {"frame_shape": (1, 8, 8)}
 
     def _generate(self, rng: np.random.Generator, n: int, split: str) -> list[Example]:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tasks.base import Example, GeneratedTask
+from tasks.base import Example, GeneratedTask, check_int
 
 SYMBOLS = ("E", "B", "a", "b", "c", "d", "X", "Y")
 WINDOWS = {
@@ -82,9 +82,7 @@ class TemporalOrderTask(GeneratedTask):
             raise ValueError(
                 f"temporal_order: n_relevant must be 2 (exp. 6a) or 3 (6b), got {n_relevant!r}"
             )
-        if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 10:
-            raise ValueError(f"temporal_order: lag must be an int >= 10, got {lag!r}")
-        self.lag = int(lag)
+        self.lag = check_int("temporal_order: lag", lag, 10)
         self.n_relevant = int(n_relevant)
         self.output_size = 2**self.n_relevant
 

@@ -180,7 +180,7 @@ def test_resolve_sizes() -> None:
     assert resolve_sizes((1, 2, 3), default) == {"train": 1, "valid": 2, "test": 3}
     with pytest.raises(ValueError, match="unknown split"):
         resolve_sizes({"dev": 3}, default)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"sizes\[.train.\] must be an int >= 1"):
         resolve_sizes((0, 1, 1), default)
 
 
