@@ -182,6 +182,7 @@ def _fanova_scope(
         result.setdefault("trend", {})[dim.key] = float(
             curve["mean"].iloc[-1] - curve["mean"].iloc[0]
         )
+        result.setdefault("trend_band", {})[dim.key] = float(curve["std"].mean())
     surfaces[scope] = {f"{fa.KEYS[a]}|{fa.KEYS[b]}": model.pair_surface(a, b) for a, b in fa.PAIRS}
     # Optuna's evaluator as a cross-check of the main effects (both normalised over main effects).
     ours = np.array([result["main"][k] for k in fa.KEYS])

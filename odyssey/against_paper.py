@@ -1,0 +1,235 @@
+"""Our numbers beside the paper's, and one verdict per finding of the paper.
+
+Greff et al. 2017, Sec. V-VI; the published values live in :mod:`odyssey.paper_numbers`. A verdict
+is ``agree``, ``disagree`` or ``not testable``; the last whenever the analysis flagged the
+statistic it needs as not meaningful (quick study, too few trials, all diverged, fANOVA below a few
+dozen trials), whenever a needed variant is absent, or whenever the finding is about a dataset this
+task is not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from odyssey.paper_numbers import DATASETS, FINDINGS, PaperDataset, dataset_for_task
+
+AGREE, DISAGREE, NOT_TESTABLE = "agree", "disagree", "not testable"
+
+
+def _verdicts(analysis: dict, which: str) -> dict[str, str]:
+    """variant -> verdict (worse, better, n.s., n/a, reference) for all trials or the top 10 %."""
+    rows = analysis["summary_all" if which == "all" else "summary_top10"]
+    return {r["variant"]: r.get("verdict") or "n/a" for r in rows}
+
+
+def _fanova_scope(analysis: dict) -> dict | None:
+    """The fANOVA result the hyperparameter findings use: V (paper Fig. 4), else pooled; if ok."""
+    if analysis.get("quick"):
+        return None
+    for scope in ("V", "pooled"):
+        res = analysis.get("fanova", {}).get(scope)
+        if res and res.get("status") == "ok":
+            return res
+    return None
+
+
+def _pct(x: float | None) -> str:
+    """A share as a percentage string."""
+    return "n/a" if x is None else f"{100.0 * x:.1f} %"
+
+
+def _variant_finding(analysis: dict, variant: str, expect: str, which: str = "all") -> tuple:
+    """Verdict for 'variant is worse' (expect='worse') or 'no difference' (expect='n.s.')."""
+    reliable = analysis["reliable"]["welch_all" if which == "all" else "welch_top"]
+    label = "all trials" if which == "all" else "best 10 %"
+    if variant not in analysis["variants"] or "V" not in analysis["variants"]:
+        return NOT_TESTABLE, f"{variant} or V not in this study"
+    verdict = _verdicts(analysis, which).get(variant, "n/a")
+    if not reliable or verdict == "n/a":
+        return NOT_TESTABLE, f"{label}: too few trials for a test ({variant}: {verdict})"
+    ok = verdict == expect
+    return (AGREE if ok else DISAGREE), f"{label}: {variant} {verdict} vs V"
+
+
+def _trend_verdict(res: dict, key: str, direction: str, expect_better_when_larger: bool) -> tuple:
+    """Does the fANOVA marginal improve with the hyperparameter (end to end, beyond the band)?"""
+    change = res.get("trend", {}).get(key)
+    if change is None:
+        return NOT_TESTABLE, "no marginal"
+    improves = change < 0 if direction == "minimize" else change > 0
+    band = res.get("trend_band", {}).get(key, 0.0)
+    if abs(change) <= band:
+        return DISAGREE, f"no clear trend (change {change:+.3g} within the band {band:.3g})"
+    ok = improves == expect_better_when_larger
+    word = "improves" if improves else "worsens"
+    return (AGREE if ok else DISAGREE), f"metric {word} from low to high ({change:+.3g})"
+
+
+def evaluate(analysis: dict) -> list[dict[str, Any]]:
+    """One row per finding of the paper for one task: finding, tag, verdict, evidence."""
+    dataset = dataset_for_task(analysis["task"])
+    key = dataset.key if dataset else None
+    direction = analysis["direction"]
+    rows = []
+    for finding in FINDINGS:
+        verdict, evidence = NOT_TESTABLE, ""
+        if finding.key == "none_better":
+            if not analysis["reliable"]["welch_all"]:
+                evidence = "too few trials for the Welch tests"
+            else:
+                better = [v for v, s in _verdicts(analysis, "all").items() if s == "better"]
+                if analysis["reliable"]["welch_top"]:
+                    better += [v for v, s in _verdicts(analysis, "top").items() if s == "better"]
+                better = sorted(set(better))
+                verdict = DISAGREE if better else AGREE
+                evidence = f"significantly better: {', '.join(better)}" if better else "none better"
+        elif finding.key == "nfg_worse":
+            verdict, evidence = _variant_finding(analysis, "NFG", "worse")
+        elif finding.key == "noaf_worse":
+            verdict, evidence = _variant_finding(analysis, "NOAF", "worse")
+        elif finding.key == "cifg_same":
+            verdict, evidence = _variant_finding(analysis, "CIFG", "n.s.")
+        elif finding.key == "np_same":
+            verdict, evidence = _variant_finding(analysis, "NP", "n.s.")
+        elif finding.key == "fgr_jsb":
+            if key is None:
+                evidence = "a statement about the paper's datasets; this task is not one of them"
+            elif key == "jsb":
+                verdict, evidence = _variant_finding(analysis, "FGR", "worse", "top")
+            else:
+                verdict, evidence = _variant_finding(analysis, "FGR", "n.s.", "top")
+        elif finding.key == "nig_nog_niaf":
+            if key is None:
+                evidence = "a statement about the paper's datasets; this task is not one of them"
+            else:
+                expect, which = ("n.s.", "all") if key == "jsb" else ("worse", "top")
+                parts = [
+                    _variant_finding(analysis, v, expect, which) for v in ("NIG", "NOG", "NIAF")
+                ]
+                if any(p[0] == NOT_TESTABLE for p in parts):
+                    verdict = NOT_TESTABLE
+                else:
+                    verdict = AGREE if all(p[0] == AGREE for p in parts) else DISAGREE
+                evidence = "; ".join(p[1] for p in parts)
+        else:
+            verdict, evidence = _hyperparameter_finding(finding.key, analysis, key, direction)
+        rows.append(
+            {
+                "key": finding.key,
+                "finding": finding.text,
+                "tag": finding.tag,
+                "task": analysis["task"],
+                "verdict": verdict,
+                "evidence": evidence,
+            }
+        )
+    return rows
+
+
+def _hyperparameter_finding(fkey: str, analysis: dict, key: str | None, direction: str) -> tuple:
+    """Verdicts of the fANOVA findings (Sec. V-B) from the V-scope (else pooled) decomposition."""
+    res = _fanova_scope(analysis)
+    if res is None:
+        return NOT_TESTABLE, "fANOVA not meaningful on this data (see caveats)"
+    scope = f"{res['scope']} scope"
+    main = res["main"]
+    ranking = res["ranking"]
+    if fkey == "lr_first":
+        ok = ranking[0] == "learning_rate" and main["learning_rate"] > 2.0 / 3.0
+        return (AGREE if ok else DISAGREE), (
+            f"{scope}: first is {ranking[0]}; learning rate {_pct(main['learning_rate'])}"
+        )
+    if fkey == "hidden_second":
+        ok = len(ranking) > 1 and ranking[1] == "hidden_size"
+        return (AGREE if ok else DISAGREE), f"{scope}: order {', '.join(ranking)}"
+    if fkey == "momentum_small":
+        share = main["one_minus_momentum"]
+        return (AGREE if share < 0.01 else DISAGREE), f"{scope}: momentum {_pct(share)}"
+    if fkey == "interactions_small":
+        share = res["interactions_total"]
+        return (AGREE if share <= 0.20 else DISAGREE), f"{scope}: interactions {_pct(share)}"
+    if fkey == "bigger_better":
+        verdict, evidence = _trend_verdict(res, "hidden_size", direction, True)
+        return verdict, f"{scope}: {evidence}"
+    if fkey == "noise_hurts":
+        expect_better = key == "timit"  # the paper's exception: noise helps a little on TIMIT
+        verdict, evidence = _trend_verdict(res, "input_noise", direction, expect_better)
+        return verdict, f"{scope}: {evidence}"
+    raise ValueError(f"unknown finding {fkey}")
+
+
+def compare_numbers(analysis: dict) -> dict[str, Any] | None:
+    """Our numbers beside the paper's for a task that is one of the paper's datasets, else None.
+
+    Returns ``{"dataset": label, "metric": ..., "rows": [[quantity, variant, ours, paper, tag]]}``.
+    """
+    dataset: PaperDataset | None = dataset_for_task(analysis["task"])
+    if dataset is None:
+        return None
+    rows: list[list[str]] = []
+    summary = {r["variant"]: r for r in analysis["summary_all"]}
+    top = {r["variant"]: r for r in analysis["summary_top10"]}
+    best = _overall_best(analysis)
+    rows.append(
+        [
+            "best trial by validation (test)",
+            f"ours {best[0]} / paper {dataset.best_variant}" if best else dataset.best_variant,
+            _fmt(best[1]) if best else "n/a",
+            dataset.best.text,
+            dataset.best.tag,
+        ]
+    )
+    for variant, number in dataset.top10_mean.items():
+        ours = top.get(variant, {}).get("mean")
+        rows.append(["mean of best 10 %", variant, _fmt(ours), number.text, number.tag])
+    for variant, number in dataset.all_mean.items():
+        ours = summary.get(variant, {}).get("mean")
+        rows.append(["mean of all trials", variant, _fmt(ours), number.text, number.tag])
+    ours_sig_all = ", ".join(s["variant"] for s in analysis["significant_all"]) or "none"
+    ours_sig_top = ", ".join(s["variant"] for s in analysis["significant_top10"]) or "none"
+    rows.append(
+        ["significant vs V (all)", "", ours_sig_all, ", ".join(dataset.significant_all), "F"]
+    )
+    rows.append(
+        [
+            "significant vs V (best 10 %)",
+            "",
+            ours_sig_top,
+            ", ".join(dataset.significant_top10),
+            "F",
+        ]
+    )
+    res = analysis.get("fanova", {}).get("V") or analysis.get("fanova", {}).get("pooled") or {}
+    for term, number in dataset.fanova.items():
+        if res.get("status") in ("ok", "caveat"):
+            ours = res["higher_order"] if term == "higher_order" else res["main"].get(term)
+            ours_text = _pct(ours) + (f" ({res['scope']})" if ours is not None else "")
+        else:
+            ours_text = "n/a"
+        rows.append([f"fANOVA share: {term.replace('_', ' ')}", "", ours_text, number.text, "F"])
+    return {
+        "dataset": dataset.label,
+        "metric": f"{dataset.metric} ({dataset.unit})",
+        "ours_metric": analysis["metric_name"],
+        "rows": rows,
+    }
+
+
+def _overall_best(analysis: dict) -> tuple[str, float] | None:
+    """(variant, test value) of the best trial by validation over all variants."""
+    rows = [r for r in analysis["summary_all"] if r.get("best_valid") is not None]
+    if not rows:
+        return None
+    sign = 1.0 if analysis["direction"] == "minimize" else -1.0
+    best = min(rows, key=lambda r: sign * r["best_valid"])
+    return best["variant"], best["best_test"]
+
+
+def _fmt(value: float | None) -> str:
+    """Compact number formatting for the comparison table."""
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def paper_datasets() -> list[str]:
+    """Labels of the paper's datasets (for the report's text)."""
+    return [d.label for d in DATASETS.values()]
