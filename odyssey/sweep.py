@@ -1,0 +1,889 @@
+"""Optuna sweeps: one study per (task, variant), any number of workers (Greff et al. 2017, IV-D).
+
+**Slots.** A study of ``n_trials`` trials has slots ``0 .. n_trials - 1``; slot ``k`` is "trial
+``k``" everywhere in the project (trials table, MLflow tag ``trial``, derived seeds). Every slot is
+enqueued as an Optuna WAITING trial with user attribute ``slot``. In the paper's mode
+(``sampler: random``) the slot's parameters are fixed at enqueue time, drawn from a seed derived
+from (root seed, task, variant, k), so trial k has the same parameters whichever worker runs it,
+however often the sweep restarts, and raising ``n_trials`` only adds slots (the first sets are
+unchanged). With ``tpe`` or ``qmc`` the slot is enqueued empty and the sampler picks its
+parameters when a worker claims it. The Optuna trial number equals the slot unless the slot had to
+be run again; it is kept in the record and in MLflow.
+
+**Exactly N.** Workers never create trials: they only claim WAITING slots (an atomic WAITING ->
+RUNNING transition in the storage), so a study never gets more than ``n_trials`` finished trials,
+however many workers run. A slot whose trial FAILED (its worker was killed or interrupted) is
+enqueued again with the same parameters ("repair"); if two workers repair the same slot at once,
+the claimer of a higher-numbered duplicate sees the lower one and fails its own copy.
+
+**Heartbeat.** While a trial runs, its worker writes the trial's system attribute
+``odyssey:heartbeat`` every ``heartbeat_s`` seconds (a thread). A RUNNING trial whose last sign of
+life is older than twice that (a SIGKILLed worker) is marked FAIL by any worker, its MLflow run is
+ended as KILLED, and its slot is repaired. This works on the journal file and on RDB storages
+alike (Optuna's own heartbeat exists only for RDB storages).
+
+**Divergence** is a finished (COMPLETE) trial whose record says ``stop_reason: diverged``; a
+pruned trial is PRUNED and also counts as finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import BaseStorage
+from optuna.trial import FrozenTrial, TrialState
+
+from odyssey import seeds
+from odyssey.storage import load_study, open_storage, redact, resolve_storage_url
+from odyssey.trial import Budget, EpochResult, train_trial
+
+LOG = logging.getLogger("odyssey.sweep")
+
+SPACE_KEYS: tuple[str, ...] = ("hidden_size", "learning_rate", "one_minus_momentum", "input_noise")
+"""The searched hyperparameters, in draw order."""
+
+PAPER_SPACE: dict[str, dict[str, Any]] = {
+    "hidden_size": {"low": 20, "high": 200, "log": True},
+    "learning_rate": {"low": 1e-6, "high": 1e-2, "log": True},
+    "one_minus_momentum": {"low": 0.01, "high": 1.0, "log": True},
+    "input_noise": {"low": 0.0, "high": 1.0, "log": False},
+}
+"""The paper's search space (Greff et al. 2017, section IV-D)."""
+
+SAMPLERS: tuple[str, ...] = ("random", "tpe", "qmc")
+PRUNERS: tuple[str, ...] = ("none", "median", "hyperband")
+FINISHED: tuple[TrialState, ...] = (TrialState.COMPLETE, TrialState.PRUNED)
+LIVE: tuple[TrialState, ...] = (TrialState.WAITING, TrialState.RUNNING, *FINISHED)
+HEARTBEAT_ATTR = "odyssey:heartbeat"
+RUN_ATTR = "odyssey:mlflow_run_id"
+STALE_FACTOR = 2.0
+"""A RUNNING trial is stale once its last heartbeat is older than this many heartbeat periods."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Search space and study specification
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    """One searched range: uniform on [low, high], in log space if ``log``."""
+
+    low: float
+    high: float
+    log: bool
+
+    def check(self, where: str, integer: bool = False) -> None:
+        """One-line ValueError if the range is empty or not positive in log space."""
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError(f"{where}: low and high must be finite numbers")
+        if self.low >= self.high:
+            raise ValueError(f"{where}: low ({self.low}) must be below high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"{where}: a log range needs low > 0, got {self.low}")
+        if integer and (self.low != int(self.low) or self.high != int(self.high)):
+            raise ValueError(f"{where}: bounds must be integers, got {self.low}..{self.high}")
+
+    def draw(self, u: float, integer: bool = False) -> float | int:
+        """The value at quantile ``u`` in [0, 1) of the range (Optuna's convention for ints)."""
+        low, high = float(self.low), float(self.high)
+        if integer:
+            low, high = low - 0.5, high + 0.5  # each integer gets its share of the interval
+        if self.log:
+            value = math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
+        else:
+            value = low + u * (high - low)
+        if integer:
+            return int(min(max(round(value), self.low), self.high))
+        return float(min(max(value, self.low), self.high))
+
+    def distribution(self, integer: bool = False) -> optuna.distributions.BaseDistribution:
+        """The matching Optuna distribution."""
+        if integer:
+            return optuna.distributions.IntDistribution(int(self.low), int(self.high), log=self.log)
+        return optuna.distributions.FloatDistribution(self.low, self.high, log=self.log)
+
+
+def parse_space(space: Mapping[str, Any] | None, where: str = "search_space") -> dict[str, Range]:
+    """The search space from config (missing entries and keys take the paper's values)."""
+    space = dict(space or {})
+    unknown = sorted(set(space) - set(SPACE_KEYS))
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(SPACE_KEYS)})")
+    out: dict[str, Range] = {}
+    for key in SPACE_KEYS:
+        given = dict(space.get(key) or {})
+        extra = sorted(set(given) - {"low", "high", "log"})
+        if extra:
+            raise ValueError(f"{where}.{key}: unknown key {extra[0]!r} (known: low, high, log)")
+        values = {**PAPER_SPACE[key], **given}
+        try:
+            rng = Range(float(values["low"]), float(values["high"]), bool(values["log"]))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}.{key}: low and high must be numbers") from exc
+        rng.check(f"{where}.{key}", integer=key == "hidden_size")
+        out[key] = rng
+    return out
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Everything that defines one (task, variant) study (docs/contracts.md)."""
+
+    task: str
+    task_options: dict[str, Any]
+    variant: str
+    n_trials: int
+    search_space: dict[str, Range]
+    sampler: str = "random"
+    pruner: str = "none"
+    budget: Budget = field(default_factory=Budget)
+    seed: int = 20170101
+    study: str = "odyssey"
+    heartbeat_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "search_space", parse_space(_space_dict(self.search_space)))
+        if not isinstance(self.budget, Budget):
+            object.__setattr__(self, "budget", Budget.from_dict(self.budget))
+        if isinstance(self.n_trials, bool) or not isinstance(self.n_trials, int):
+            raise ValueError(f"n_trials must be an integer, got {self.n_trials!r}")
+        if self.n_trials < 1:
+            raise ValueError(f"n_trials must be at least 1, got {self.n_trials}")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"sampler {self.sampler!r} is not one of {', '.join(SAMPLERS)}")
+        if self.pruner not in PRUNERS:
+            raise ValueError(f"pruner {self.pruner!r} is not one of {', '.join(PRUNERS)}")
+        if not self.heartbeat_s > 0:
+            raise ValueError(f"heartbeat_s must be > 0, got {self.heartbeat_s}")
+        _check_names(self.task, self.variant)
+
+    @property
+    def name(self) -> str:
+        """The Optuna study name: ``<study>.<task>.<variant>``."""
+        return f"{self.study}.{self.task}.{self.variant}"
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], task: str, variant: str) -> StudySpec:
+        """The spec of study (``task``, ``variant``) of a validated config."""
+        if task not in cfg["tasks"]:
+            raise ValueError(
+                f"task {task!r} is not in the config (tasks: {', '.join(cfg['tasks'])})"
+            )
+        if variant not in cfg["variants"]:
+            raise ValueError(
+                f"variant {variant!r} is not in the config (variants: {', '.join(cfg['variants'])})"
+            )
+        entry = cfg["tasks"][task]
+        sweep = cfg.get("sweep", {})
+        return cls(
+            task=task,
+            task_options=dict(entry.get("options") or {}),
+            variant=variant,
+            n_trials=int(entry["n_trials"]),
+            search_space=entry.get("search_space") or {},
+            sampler=sweep.get("sampler", "random"),
+            pruner=sweep.get("pruner", "none"),
+            budget=Budget.from_dict(entry.get("budget")),
+            seed=int(cfg["seed"]),
+            study=str(cfg.get("study", "odyssey")),
+            heartbeat_s=float(sweep.get("heartbeat_s", 30)),
+        )
+
+    def fingerprint(self) -> str:
+        """Canonical JSON of what the study's results depend on (``n_trials`` excluded)."""
+        return json.dumps(
+            {
+                "task": self.task,
+                "task_options": self.task_options,
+                "variant": self.variant,
+                "search_space": _space_dict(self.search_space),
+                "sampler": self.sampler,
+                "pruner": self.pruner,
+                "budget": self.budget.to_dict(),
+                "seed": self.seed,
+            },
+            sort_keys=True,
+            default=str,
+        )
+
+    def draw_params(self, slot: int) -> dict[str, Any]:
+        """The paper-mode parameters of ``slot`` (Optuna parameter names, see SPACE_KEYS)."""
+        rng = np.random.default_rng(seeds.params_seed(self.seed, self.task, self.variant, slot))
+        u = rng.random(len(SPACE_KEYS))
+        return {
+            key: self.search_space[key].draw(float(q), integer=key == "hidden_size")
+            for key, q in zip(SPACE_KEYS, u, strict=True)
+        }
+
+    def distributions(self) -> dict[str, optuna.distributions.BaseDistribution]:
+        """Optuna distributions of the searched parameters."""
+        return {
+            key: self.search_space[key].distribution(integer=key == "hidden_size")
+            for key in SPACE_KEYS
+        }
+
+
+def _space_dict(space: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: ({"low": v.low, "high": v.high, "log": v.log} if isinstance(v, Range) else v)
+        for k, v in dict(space).items()
+    }
+
+
+def _check_names(task: str, variant: str) -> None:
+    import tasks
+    import variants
+
+    if task not in tasks.names():
+        raise ValueError(f"unknown task {task!r}; known tasks: {', '.join(tasks.names())}")
+    if variant not in variants.names():
+        raise ValueError(f"unknown variant {variant!r}; known: {', '.join(variants.names())}")
+
+
+def specs_from_config(cfg: Mapping[str, Any]) -> list[StudySpec]:
+    """Every (task, variant) study of a validated config."""
+    return [
+        StudySpec.from_config(cfg, task, variant)
+        for task in cfg["tasks"]
+        for variant in cfg["variants"]
+    ]
+
+
+def trial_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Training parameters (``momentum = 1 - one_minus_momentum``) from Optuna's parameters."""
+    return {
+        "hidden_size": int(raw["hidden_size"]),
+        "learning_rate": float(raw["learning_rate"]),
+        "momentum": 1.0 - float(raw["one_minus_momentum"]),
+        "input_noise": float(raw["input_noise"]),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Samplers, pruners, slots
+# ------------------------------------------------------------------------------------------------
+
+
+def make_sampler(spec: StudySpec, worker_index: int = 0) -> optuna.samplers.BaseSampler:
+    """The study's sampler (random mode never samples: every slot has fixed parameters)."""
+    seed = seeds.derive_seed(spec.seed, "sampler", spec.task, spec.variant, worker_index) % 2**32
+    if spec.sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if spec.sampler == "qmc":
+        return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def make_pruner(spec: StudySpec) -> optuna.pruners.BasePruner:
+    """The study's pruner on the per-epoch validation metric."""
+    if spec.pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=5)
+    if spec.pruner == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=spec.budget.max_epochs)
+    return optuna.pruners.NopPruner()
+
+
+def _slot(trial: FrozenTrial) -> int | None:
+    value = trial.user_attrs.get("slot")
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _live_by_slot(trials: Sequence[FrozenTrial]) -> dict[int, list[FrozenTrial]]:
+    out: dict[int, list[FrozenTrial]] = {}
+    for trial in trials:
+        slot = _slot(trial)
+        if slot is not None and trial.state in LIVE:
+            out.setdefault(slot, []).append(trial)
+    for group in out.values():
+        group.sort(key=lambda t: t.number)
+    return out
+
+
+def finished_slots(trials: Sequence[FrozenTrial], n_trials: int) -> dict[int, FrozenTrial]:
+    """Slot -> its finished trial, for slots below ``n_trials`` (the lowest number if several)."""
+    out: dict[int, FrozenTrial] = {}
+    for trial in sorted(trials, key=lambda t: t.number):
+        slot = _slot(trial)
+        if slot is not None and slot < n_trials and trial.state in FINISHED and slot not in out:
+            out[slot] = trial
+    return out
+
+
+def _repair_params(spec: StudySpec, slot: int, trials: Sequence[FrozenTrial]) -> dict[str, Any]:
+    if spec.sampler == "random":
+        return spec.draw_params(slot)
+    failed = [t for t in trials if _slot(t) == slot and set(SPACE_KEYS) <= set(t.params)]
+    return dict(max(failed, key=lambda t: t.number).params) if failed else {}
+
+
+def repair_slots(study: optuna.Study, spec: StudySpec, trials: Sequence[FrozenTrial]) -> int:
+    """Enqueue every slot below ``n_trials`` that has no live trial; return how many."""
+    live = _live_by_slot(trials)
+    added = 0
+    for slot in range(spec.n_trials):
+        if slot in live:
+            continue
+        study.enqueue_trial(_repair_params(spec, slot, trials), user_attrs={"slot": slot})
+        added += 1
+    return added
+
+
+# ------------------------------------------------------------------------------------------------
+# init_storage
+# ------------------------------------------------------------------------------------------------
+
+
+def _settings(cfg: Mapping[str, Any]) -> tuple[Path, str, str]:
+    from odyssey.tracking import resolve_tracking_uri
+
+    results = Path(cfg.get("results_dir", "results"))
+    return (
+        results,
+        resolve_storage_url(cfg.get("storage"), results),
+        resolve_tracking_uri(cfg.get("tracking_uri"), results),
+    )
+
+
+def init_storage(
+    config_or_storage: Mapping[str, Any] | str,
+    specs: Sequence[StudySpec] | None = None,
+    tracking_uri: str | None = None,
+) -> None:
+    """Create every study (and enqueue its slots) and the MLflow experiments, once.
+
+    ``init_storage(cfg)`` for a validated config, or ``init_storage(storage_url, specs,
+    tracking_uri)`` (``tracking_uri=None``: no tracking). Run it before any worker starts:
+    creating an RDB schema or MLflow store from several processes at once races. Running it again
+    is safe: existing studies are kept (a changed budget, search space, sampler or seed is refused
+    in one line), a raised ``n_trials`` enqueues the new slots.
+    """
+    artifact_root: Path | None = None
+    if isinstance(config_or_storage, Mapping):
+        cfg = config_or_storage
+        results, storage_url, tracking_uri = _settings(cfg)
+        specs = specs_from_config(cfg)
+        artifact_root = results / "mlartifacts"
+    else:
+        storage_url = str(config_or_storage)
+        if specs is None:
+            raise ValueError("init_storage(storage_url, specs, tracking_uri): specs are missing")
+    tracker = None
+    if tracking_uri is not None:
+        from odyssey.tracking import Tracker
+
+        tracker = Tracker(tracking_uri, artifact_root=artifact_root)
+        tracker.check_reachable()
+    storage = open_storage(storage_url, create=True)
+    for spec in specs:
+        _init_study(storage, storage_url, spec, tracker)
+
+
+def _init_study(storage: BaseStorage, url: str, spec: StudySpec, tracker: Any) -> None:
+    import tasks
+
+    task = tasks.get(spec.task, **spec.task_options)
+    study = optuna.create_study(
+        storage=storage,
+        study_name=spec.name,
+        direction=task.metric_direction,
+        sampler=make_sampler(spec),
+        pruner=make_pruner(spec),
+        load_if_exists=True,
+    )
+    attrs = study.user_attrs
+    old = attrs.get("fingerprint")
+    if old is not None and old != spec.fingerprint():
+        raise ValueError(
+            f"study {spec.name!r} in {redact(url)} was created with other settings "
+            f"({_first_difference(old, spec.fingerprint())}); use another study name or "
+            f"results_dir, or restore the old settings"
+        )
+    if old is None:
+        study.set_user_attr("fingerprint", spec.fingerprint())
+        study.set_user_attr("task", spec.task)
+        study.set_user_attr("variant", spec.variant)
+        study.set_user_attr("metric_name", task.metric_name)
+    study.set_user_attr("n_trials", spec.n_trials)
+    if tracker is not None:
+        from odyssey.tracking import experiment_name
+
+        experiment_id = tracker.ensure_experiment(experiment_name(spec.study, spec.task))
+        if attrs.get("mlflow_parent_run_id") is None or attrs.get("mlflow_uri") != tracker.uri:
+            parent = tracker.create_parent(
+                experiment_id,
+                spec.name,
+                {
+                    "study": spec.study,
+                    "task": spec.task,
+                    "variant": spec.variant,
+                    "n_trials": spec.n_trials,
+                    "sampler": spec.sampler,
+                    "pruner": spec.pruner,
+                    "seed": spec.seed,
+                    "metric_name": task.metric_name,
+                    "metric_direction": task.metric_direction,
+                },
+            )
+            study.set_user_attr("mlflow_parent_run_id", parent)
+            study.set_user_attr("mlflow_experiment_id", experiment_id)
+            study.set_user_attr("mlflow_uri", tracker.uri)
+        elif tracker.run_status(attrs["mlflow_parent_run_id"]) != "RUNNING":
+            tracker.end_run(attrs["mlflow_parent_run_id"], "RUNNING", {"n_trials": spec.n_trials})
+    trials = study.get_trials(deepcopy=False)
+    added = repair_slots(study, spec, trials)
+    LOG.info("study %s: %d slot(s) enqueued, %d trial(s) in total", spec.name, added, len(trials))
+
+
+def _first_difference(old: str, new: str) -> str:
+    a, b = json.loads(old), json.loads(new)
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) != b.get(key):
+            before = json.dumps(a.get(key), default=str)
+            after = json.dumps(b.get(key), default=str)
+            return f"{key}: {before} -> {after}"
+    return "unknown difference"
+
+
+# ------------------------------------------------------------------------------------------------
+# Heartbeat and stale trials
+# ------------------------------------------------------------------------------------------------
+
+
+class Heartbeat:
+    """A thread that writes the trial's heartbeat every ``interval`` seconds until stopped."""
+
+    def __init__(self, storage: BaseStorage, trial_id: int, interval: float) -> None:
+        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="odyssey-heartbeat", daemon=True)
+
+    def beat(self) -> bool:
+        """Write one heartbeat; False once the trial is finished (nothing more to do)."""
+        try:
+            self.storage.set_trial_system_attr(self.trial_id, HEARTBEAT_ATTR, time.time())
+        except UpdateFinishedTrialError:
+            return False
+        except Exception as exc:  # a storage hiccup must not kill the trial; next beat retries
+            LOG.warning("heartbeat of trial id %d failed: %s", self.trial_id, exc)
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if not self.beat():
+                return
+
+    def __enter__(self) -> Heartbeat:
+        self.beat()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=max(5.0, self.interval))
+
+
+def _last_alive(trial: FrozenTrial) -> float:
+    beat = trial.system_attrs.get(HEARTBEAT_ATTR)
+    started = trial.datetime_start.timestamp() if trial.datetime_start is not None else 0.0
+    return max(float(beat) if isinstance(beat, (int, float)) else 0.0, started)
+
+
+def fail_stale(
+    storage: BaseStorage,
+    trials: Sequence[FrozenTrial],
+    heartbeat_s: float,
+    tracker: Any = None,
+) -> list[int]:
+    """Mark RUNNING trials whose heartbeat stopped as FAIL; return their numbers."""
+    now = time.time()
+    failed = []
+    for trial in trials:
+        if trial.state != TrialState.RUNNING or _slot(trial) is None:
+            continue
+        if now - _last_alive(trial) <= STALE_FACTOR * heartbeat_s:
+            continue
+        try:
+            storage.set_trial_user_attr(trial._trial_id, "fail_reason", "stale heartbeat")
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        except UpdateFinishedTrialError:
+            continue  # another worker failed it first, or it just finished
+        failed.append(trial.number)
+        LOG.warning(
+            "trial %d (slot %s) had no heartbeat: failed, slot re-enqueued",
+            trial.number,
+            _slot(trial),
+        )
+        run_id = trial.system_attrs.get(RUN_ATTR)
+        if tracker is not None and run_id:
+            _quietly(tracker.end_run, run_id, "KILLED", {"state": "FAIL", "fail_reason": "stale"})
+    return failed
+
+
+def _quietly(fn: Any, *args: Any) -> Any:
+    """Call a tracking function; log a one-line warning instead of raising."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        LOG.warning("MLflow tracking failed (%s): %s", getattr(fn, "__name__", "call"), first)
+        return None
+
+
+# ------------------------------------------------------------------------------------------------
+# Worker
+# ------------------------------------------------------------------------------------------------
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so the running trial is marked failed at once."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_exception() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Interrupted(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _claim(
+    storage: BaseStorage, study: optuna.Study, spec: StudySpec, trials: Sequence[FrozenTrial]
+) -> FrozenTrial | None:
+    """Atomically take a WAITING slot (lowest slot first); None if there is none."""
+    waiting = [
+        t for t in trials if t.state == TrialState.WAITING and (_slot(t) or 0) < spec.n_trials
+    ]
+    waiting = [t for t in waiting if _slot(t) is not None]
+    for trial in sorted(waiting, key=lambda t: (_slot(t), t.number)):
+        try:
+            if not storage.set_trial_state_values(trial._trial_id, TrialState.RUNNING):
+                continue
+        except UpdateFinishedTrialError:
+            continue
+        now = study.get_trials(deepcopy=False)
+        rivals = [
+            t
+            for t in now
+            if _slot(t) == _slot(trial) and t.number < trial.number and t.state in LIVE
+        ]
+        if rivals:
+            storage.set_trial_user_attr(trial._trial_id, "duplicate_of", rivals[0].number)
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            continue
+        return storage.get_trial(trial._trial_id)
+    return None
+
+
+@dataclass
+class WorkerStats:
+    """Time accounting of one worker (for the benchmark): total and inside ``train_trial``."""
+
+    trials: int = 0
+    train_s: float = 0.0
+    total_s: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+
+
+def run_worker(
+    config_or_spec: Mapping[str, Any] | StudySpec,
+    storage_or_task: str | None = None,
+    tracking_or_variant: str | None = None,
+    *,
+    device: str | None = None,
+    threads: int | None = None,
+    max_trials: int | None = None,
+    worker_index: int = 0,
+    stats: WorkerStats | None = None,
+) -> int:
+    """Run trials of one study until it has ``n_trials`` finished trials; return trials run here.
+
+    ``run_worker(cfg, task, variant, worker_index=i)`` for a validated config, or
+    ``run_worker(spec, storage_url, tracking_uri, device=..., threads=..., max_trials=None)``
+    (``tracking_uri=None``: no tracking). ``max_trials`` stops this worker after that many
+    trials. Returns early only then; otherwise it waits for trials running in other workers (to
+    re-run them if their worker dies) until the study is complete.
+    """
+    artifact_root = None
+    if isinstance(config_or_spec, Mapping):
+        cfg = config_or_spec
+        if storage_or_task is None or tracking_or_variant is None:
+            raise ValueError("run_worker(cfg, task, variant): task and variant are required")
+        spec = StudySpec.from_config(cfg, storage_or_task, tracking_or_variant)
+        results, storage_url, tracking_uri = _settings(cfg)
+        artifact_root = results / "mlartifacts"
+        device = cfg.get("device", "auto") if device is None else device
+        threads = int(cfg.get("threads_per_worker", 1)) if threads is None else threads
+    else:
+        spec = config_or_spec
+        if storage_or_task is None:
+            raise ValueError("run_worker(spec, storage_url, tracking_uri): storage_url is missing")
+        storage_url, tracking_uri = storage_or_task, tracking_or_variant
+    device = device or "cpu"
+    threads = threads or 1
+    stats = stats if stats is not None else WorkerStats()
+    with _sigterm_as_exception():
+        return _worker_loop(
+            spec,
+            storage_url,
+            tracking_uri,
+            artifact_root,
+            device,
+            threads,
+            max_trials,
+            worker_index,
+            stats,
+        )
+
+
+def _worker_loop(
+    spec: StudySpec,
+    storage_url: str,
+    tracking_uri: str | None,
+    artifact_root: Path | None,
+    device: str,
+    threads: int,
+    max_trials: int | None,
+    worker_index: int,
+    stats: WorkerStats,
+) -> int:
+    import tasks
+    from odyssey import devices
+    from odyssey.progress import Progress
+
+    storage = open_storage(storage_url, create=False)
+    study = load_study(storage, spec.name, storage_url)
+    study.sampler = make_sampler(spec, worker_index)
+    study.pruner = make_pruner(spec)
+    attrs = study.user_attrs
+    if attrs.get("fingerprint") != spec.fingerprint():
+        raise ValueError(
+            f"study {spec.name!r} has other settings than this config: run `odyssey init` with "
+            f"the config the study was created with, or use another study name"
+        )
+    if attrs.get("n_trials", 0) < spec.n_trials:
+        raise ValueError(
+            f"study {spec.name!r} was initialised for {attrs.get('n_trials')} trials, the config "
+            f"asks {spec.n_trials}: run `odyssey init --config ...` first"
+        )
+    tracker = None
+    if tracking_uri is not None:
+        from odyssey.tracking import Tracker
+
+        tracker = Tracker(tracking_uri, artifact_root=artifact_root)
+    task = tasks.get(spec.task, **spec.task_options)
+    dev = devices.select_device(device, worker_index)
+    progress = Progress(prefix=f"{spec.task}/{spec.variant}")
+    ran = 0
+    idle_s = min(2.0, spec.heartbeat_s / 2)
+    while True:
+        trials = study.get_trials(deepcopy=False)
+        if fail_stale(storage, trials, spec.heartbeat_s, tracker):
+            trials = study.get_trials(deepcopy=False)
+        done = finished_slots(trials, spec.n_trials)
+        if len(done) >= spec.n_trials:
+            _finish_parent(tracker, attrs, done, task.metric_direction)
+            progress.note(f"study {spec.name} complete: {len(done)} trials")
+            break
+        if max_trials is not None and ran >= max_trials:
+            break
+        if repair_slots(study, spec, trials):
+            trials = study.get_trials(deepcopy=False)
+        claimed = _claim(storage, study, spec, trials)
+        if claimed is None:
+            time.sleep(idle_s)  # the remaining slots run elsewhere: wait, re-run them if they die
+            continue
+        _run_claimed(
+            study,
+            storage,
+            spec,
+            task,
+            claimed,
+            dev,
+            threads,
+            tracker,
+            attrs,
+            progress,
+            stats,
+            len(done),
+        )
+        ran += 1
+    stats.trials += ran
+    stats.total_s = time.perf_counter() - stats.started
+    return ran
+
+
+def _run_claimed(
+    study: optuna.Study,
+    storage: BaseStorage,
+    spec: StudySpec,
+    task: Any,
+    claimed: FrozenTrial,
+    device: str,
+    threads: int,
+    tracker: Any,
+    attrs: Mapping[str, Any],
+    progress: Any,
+    stats: WorkerStats,
+    n_done: int,
+) -> None:
+    from odyssey import provenance
+    from odyssey.tracking import record_metrics, trial_tags
+
+    slot = int(claimed.user_attrs["slot"])
+    trial = optuna.Trial(study, claimed._trial_id)
+    run = None
+    with Heartbeat(storage, claimed._trial_id, spec.heartbeat_s):
+        try:
+            dists = spec.distributions()
+            raw = {
+                key: (
+                    trial.suggest_int(key, dists[key].low, dists[key].high, log=dists[key].log)
+                    if key == "hidden_size"
+                    else trial.suggest_float(
+                        key, dists[key].low, dists[key].high, log=dists[key].log
+                    )
+                )
+                for key in SPACE_KEYS
+            }
+            params = trial_params(raw)
+            seed = seeds.trial_seed(spec.seed, spec.task, spec.variant, slot)
+            if tracker is not None and attrs.get("mlflow_experiment_id"):
+                prov = provenance.collect(device, threads)
+                tags = trial_tags(
+                    study=spec.study,
+                    task=spec.task,
+                    variant=spec.variant,
+                    trial=slot,
+                    number=claimed.number,
+                    seed=seed,
+                    provenance=prov,
+                )
+                run = _quietly(
+                    tracker.start_trial,
+                    attrs["mlflow_experiment_id"],
+                    attrs.get("mlflow_parent_run_id"),
+                    f"{spec.variant}-trial-{slot:04d}",
+                    {
+                        **params,
+                        "one_minus_momentum": raw["one_minus_momentum"],
+                        **{f"budget.{k}": v for k, v in spec.budget.to_dict().items()},
+                    },
+                    tags,
+                )
+                if run is not None:
+                    storage.set_trial_system_attr(claimed._trial_id, RUN_ATTR, run.run_id)
+            use_pruner = spec.pruner != "none"
+            label = f"trial {slot} ({n_done}/{spec.n_trials} done)"
+
+            def on_epoch(result: EpochResult) -> bool:
+                progress.epoch(label, result)
+                if run is not None:
+                    _quietly(
+                        run.log_epoch,
+                        result.epoch,
+                        {"train_loss": result.train_loss, "valid_metric": result.valid_metric},
+                    )
+                if math.isfinite(result.valid_metric):
+                    trial.report(result.valid_metric, result.epoch)
+                return use_pruner and result.epoch > 0 and trial.should_prune()
+
+            record = train_trial(
+                task,
+                spec.variant,
+                params,
+                seed,
+                spec.budget,
+                device=device,
+                threads=threads,
+                callback=on_epoch,
+            )
+            stats.train_s += record.wall_time_s
+            data = record.to_dict()
+            data["optuna_trial_number"] = claimed.number
+            data["slot"] = slot
+            pruned = record.stop_reason == "pruned"
+            try:
+                storage.set_trial_user_attr(claimed._trial_id, "record", data)
+                if pruned:
+                    study.tell(trial, state=TrialState.PRUNED)
+                else:
+                    study.tell(trial, record.valid_metric)
+            except (UpdateFinishedTrialError, ValueError) as exc:
+                LOG.warning(
+                    "trial %d (slot %d) was failed by another worker while it ran (%s); "
+                    "its result is dropped, the slot runs again",
+                    claimed.number,
+                    slot,
+                    exc,
+                )
+                if run is not None:
+                    _quietly(tracker.end_run, run.run_id, "KILLED", {"state": "FAIL"})
+                return
+            if run is not None:
+                _quietly(
+                    run.finish,
+                    record_metrics(data),
+                    {
+                        "state": "PRUNED" if pruned else "COMPLETE",
+                        "stop_reason": record.stop_reason,
+                        "diverged": record.diverged,
+                    },
+                )
+            progress.trial_done(label, record)
+        except BaseException as exc:
+            text = str(exc).strip()
+            reason = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+            with contextlib.suppress(Exception):
+                storage.set_trial_user_attr(claimed._trial_id, "fail_reason", reason)
+            with contextlib.suppress(Exception):
+                storage.set_trial_state_values(claimed._trial_id, TrialState.FAIL)
+            if run is not None:
+                status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+                _quietly(tracker.end_run, run.run_id, status, {"state": "FAIL"})
+            raise
+
+
+def _finish_parent(
+    tracker: Any, attrs: Mapping[str, Any], done: Mapping[int, FrozenTrial], direction: str
+) -> None:
+    parent = attrs.get("mlflow_parent_run_id")
+    if tracker is None or not parent:
+        return
+    values = [(t.value, slot) for slot, t in done.items() if t.value is not None]
+    tags: dict[str, Any] = {"n_finished": len(done)}
+    if values:
+        best_value, best_slot = (min if direction == "minimize" else max)(values)
+        tags.update({"best_valid_metric": best_value, "best_trial": best_slot})
+        tags.update({f"best.{k}": v for k, v in done[best_slot].params.items()})
+    tags["n_diverged"] = sum(
+        1 for t in done.values() if (t.user_attrs.get("record") or {}).get("diverged")
+    )
+    _quietly(tracker.end_run, parent, "FINISHED", tags)
+
+
+def study_trials(storage_url: str, name: str) -> list[FrozenTrial]:
+    """All trials of study ``name`` (for collect and progress)."""
+    storage = open_storage(storage_url, create=False)
+    return load_study(storage, name, storage_url).get_trials(deepcopy=False)

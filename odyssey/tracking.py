@@ -1,0 +1,235 @@
+"""MLflow tracking of sweeps (DESIGN.md section 3, "Tracking").
+
+Layout: one MLflow experiment per task (``<study>.<task>``); one parent run per (task, variant)
+study, created once by :func:`odyssey.sweep.init_storage` (its run id is kept as the Optuna study's
+user attribute ``mlflow_parent_run_id``); one child run per trial with the hyperparameters and
+budget as params, per-epoch metrics (``train_loss``, ``valid_metric``, step = epoch), the final
+metrics, and tags (task, variant, trial, Optuna trial number, seed, git commit, device, package
+versions). The parent run gets summary tags and ends when its study has all its trials.
+
+Default store: ``sqlite:///<results_dir>/mlflow.db`` (a plain ``./mlruns`` folder is refused by
+MLflow 3.17, shared/NOTES.md); any tracking server URL works the same. The store is created by
+``init_storage`` before workers start (two processes creating it at once race). Every write goes
+through :class:`mlflow.tracking.MlflowClient` with explicit run ids (no global active run), so
+several worker processes can track at the same time. Per-epoch metrics are buffered and written at
+most every :data:`FLUSH_S` seconds so tracking stays cheap for short epochs.
+
+The Optuna storage is the source of truth; tracking errors in a worker are logged as one-line
+warnings and never fail a trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from odyssey.storage import redact
+
+LOG = logging.getLogger("odyssey.tracking")
+
+FLUSH_S = 5.0
+"""Seconds between writes of buffered per-epoch metrics."""
+
+
+def default_tracking_uri(results_dir: str | Path) -> str:
+    """``sqlite:///<results_dir>/mlflow.db`` with an absolute path."""
+    return f"sqlite:///{(Path(results_dir) / 'mlflow.db').resolve()}"
+
+
+def resolve_tracking_uri(tracking_uri: str | None, results_dir: str | Path) -> str:
+    """The config's ``tracking_uri`` (None: the SQLite default under ``results_dir``)."""
+    return default_tracking_uri(results_dir) if tracking_uri is None else str(tracking_uri)
+
+
+def experiment_name(study: str, task: str) -> str:
+    """Name of the MLflow experiment of ``task`` in study ``study``."""
+    return f"{study}.{task}"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _flat(prefix: str, values: Mapping[str, Any]) -> dict[str, str]:
+    return {f"{prefix}{k}": str(v) for k, v in values.items()}
+
+
+def _finite(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and value == value
+        and (abs(value) != float("inf"))
+    )
+
+
+class Tracker:
+    """MLflow client bound to one tracking URI (see the module docstring for the layout)."""
+
+    def __init__(self, uri: str, *, artifact_root: str | Path | None = None) -> None:
+        from mlflow.tracking import MlflowClient
+
+        self.uri = uri
+        self.artifact_root = Path(artifact_root).resolve() if artifact_root is not None else None
+        self.client = MlflowClient(tracking_uri=uri)
+
+    # ---- set-up (init_storage) ---------------------------------------------------------------
+
+    def check_reachable(self) -> None:
+        """Fail in one line if a tracking server URL does not answer (databases: see create)."""
+        if not self.uri.startswith(("http://", "https://")):
+            if self.uri.startswith("sqlite:///"):
+                Path(self.uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            return
+        try:
+            with urllib.request.urlopen(self.uri.rstrip("/") + "/health", timeout=10) as answer:
+                answer.read()
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ValueError(
+                f"tracking server {redact(self.uri)} is unreachable ({reason}); start it or fix "
+                f"tracking_uri"
+            ) from exc
+
+    def ensure_experiment(self, name: str) -> str:
+        """The id of experiment ``name``, created if absent."""
+        found = self.client.get_experiment_by_name(name)
+        if found is not None:
+            return found.experiment_id
+        location = None
+        if self.artifact_root is not None and not self.uri.startswith(("http://", "https://")):
+            location = (self.artifact_root / name).as_uri()
+        return self.client.create_experiment(name, artifact_location=location)
+
+    def create_parent(self, experiment_id: str, run_name: str, tags: Mapping[str, Any]) -> str:
+        """Create the parent run of a study; return its run id."""
+        run = self.client.create_run(
+            experiment_id, run_name=run_name, tags={k: str(v) for k, v in tags.items()}
+        )
+        return run.info.run_id
+
+    # ---- workers -----------------------------------------------------------------------------
+
+    def start_trial(
+        self,
+        experiment_id: str,
+        parent_run_id: str | None,
+        run_name: str,
+        params: Mapping[str, Any],
+        tags: Mapping[str, Any],
+    ) -> TrialRun:
+        """Create the child run of one trial with its params and tags."""
+        from mlflow.entities import Param
+
+        all_tags = {k: str(v) for k, v in tags.items()}
+        if parent_run_id:
+            all_tags["mlflow.parentRunId"] = parent_run_id
+        run = self.client.create_run(experiment_id, run_name=run_name, tags=all_tags)
+        run_id = run.info.run_id
+        self.client.log_batch(run_id, params=[Param(k, str(v)) for k, v in params.items()])
+        return TrialRun(self.client, run_id)
+
+    def end_run(self, run_id: str, status: str, tags: Mapping[str, Any] | None = None) -> None:
+        """Set ``tags`` on run ``run_id`` and end it with ``status`` (FINISHED, FAILED, KILLED)."""
+        from mlflow.entities import RunTag
+
+        if tags:
+            self.client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        self.client.set_terminated(run_id, status=status)
+
+    def run_status(self, run_id: str) -> str:
+        """Status of run ``run_id`` (RUNNING, FINISHED, FAILED, KILLED)."""
+        return self.client.get_run(run_id).info.status
+
+
+class TrialRun:
+    """The child run of one trial: buffered per-epoch metrics, then the final metrics."""
+
+    def __init__(self, client: Any, run_id: str) -> None:
+        self.client = client
+        self.run_id = run_id
+        self._pending: list[Any] = []
+        self._last_flush = time.monotonic()
+
+    def log_epoch(self, epoch: int, metrics: Mapping[str, float | None]) -> None:
+        """Buffer the metrics of ``epoch``; write the buffer if :data:`FLUSH_S` has passed."""
+        from mlflow.entities import Metric
+
+        stamp = _now_ms()
+        for key, value in metrics.items():
+            if _finite(value):
+                self._pending.append(Metric(key, float(value), stamp, int(epoch)))
+        if time.monotonic() - self._last_flush >= FLUSH_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered metrics."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            for start in range(0, len(pending), 900):  # MLflow accepts 1000 metrics per batch
+                self.client.log_batch(self.run_id, metrics=pending[start : start + 900])
+        self._last_flush = time.monotonic()
+
+    def finish(
+        self, metrics: Mapping[str, Any], tags: Mapping[str, Any], status: str = "FINISHED"
+    ) -> None:
+        """Write the buffered and final metrics and tags, then end the run with ``status``."""
+        from mlflow.entities import Metric, RunTag
+
+        self.flush()
+        stamp = _now_ms()
+        final = [Metric(k, float(v), stamp, 0) for k, v in metrics.items() if _finite(v)]
+        self.client.log_batch(
+            self.run_id, metrics=final, tags=[RunTag(k, str(v)) for k, v in tags.items()]
+        )
+        self.client.set_terminated(self.run_id, status=status)
+
+
+def trial_tags(
+    *,
+    study: str,
+    task: str,
+    variant: str,
+    trial: int,
+    number: int,
+    seed: int,
+    provenance: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The tags of a trial's child run."""
+    tags: dict[str, Any] = {
+        "study": study,
+        "task": task,
+        "variant": variant,
+        "trial": trial,
+        "optuna_trial_number": number,
+        "seed": seed,
+        "git_commit": provenance.get("git_commit", "unknown"),
+        "device": provenance.get("device", "unknown"),
+        "device_name": provenance.get("device_name", "unknown"),
+        "hostname": provenance.get("hostname", "unknown"),
+    }
+    tags.update(_flat("version.", provenance.get("versions", {})))
+    return tags
+
+
+def record_metrics(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The final metrics of a trial record (a :meth:`TrialRecord.to_dict`)."""
+    metrics: dict[str, Any] = {
+        "valid_metric": record["valid_metric"],
+        "test_metric": record["test_metric"],
+        "best_epoch": record["best_epoch"],
+        "epochs": record["epochs"],
+        "n_params": record["n_params"],
+        "wall_time_s": record["wall_time_s"],
+        "diverged": float(bool(record["diverged"])),
+    }
+    for name, value in record.get("valid_metrics", {}).items():
+        metrics[f"valid_{name}"] = value
+    for name, value in record.get("test_metrics", {}).items():
+        metrics[f"test_{name}"] = value
+    return metrics
