@@ -1,0 +1,391 @@
+"""End-to-end tests of the Snakemake pipeline, each in a temporary copy of the repository.
+
+- the smoke study (config/smoke.yaml) runs from an empty results folder to the PDF; its trials
+  tables, logs, benchmarks and report are checked; a second run has nothing to do; raising
+  n_trials extends the studies without re-running finished trials;
+- an interrupted run (SIGKILL to a worker in the middle of a trial, then SIGINT to Snakemake) is
+  resumed and ends with exactly n_trials finished trials per study, none run twice, and the same
+  trials as the uninterrupted run;
+- dry runs of the quick, paper and open studies plan a few hundred jobs at most, in seconds;
+- a bad configuration stops Snakemake with one line naming the key, before any job;
+- `snakemake --lint` passes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+PARAM_COLUMNS = ["hidden_size", "learning_rate", "momentum", "input_noise"]
+
+pytestmark = pytest.mark.slow
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def copy_repo(dest: Path) -> Path:
+    """Copy the files git knows of (tracked, and untracked but not ignored) into ``dest``."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout
+    for raw in listing.split(b"\0"):
+        if not raw:
+            continue
+        source = REPO / raw.decode()
+        if source.is_file():
+            target = dest / raw.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+def environment(copy: Path) -> dict[str, str]:
+    """The environment of a pipeline run in ``copy``: its own packages, no outside storage."""
+    env = dict(os.environ)
+    for name in ("ODYSSEY_STORAGE", "MLFLOW_TRACKING_URI", "ODYSSEY_RESOURCES"):
+        env.pop(name, None)
+    env["PYTHONPATH"] = str(copy)
+    return env
+
+
+def snakemake(
+    copy: Path, *args: str, timeout: float = 300, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake in ``copy`` and return the finished process (stdout and stderr merged)."""
+    done = subprocess.run(
+        [str(SNAKEMAKE), *args],
+        cwd=copy,
+        env=environment(copy),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    if check and done.returncode != 0:
+        tail = done.stdout[-6000:]
+        pytest.fail(f"snakemake {' '.join(args)} failed ({done.returncode}):\n{tail}")
+    return done
+
+
+def job_count(output: str) -> dict[str, int]:
+    """The job-stats table of a Snakemake run or dry run, as {rule: count} plus 'total'."""
+    counts: dict[str, int] = {}
+    table = output[output.rindex("Job stats:") :]
+    for line in table.splitlines()[3:]:
+        match = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
+        if not match:
+            break
+        counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+def load_config(copy: Path, name: str) -> dict[str, Any]:
+    sys.path.insert(0, str(REPO))
+    from odyssey.config import load
+
+    cwd = Path.cwd()
+    os.chdir(copy)  # relative data paths resolve against the working directory
+    try:
+        return load(copy / "config" / name, env={})
+    finally:
+        os.chdir(cwd)
+
+
+def expected_jobs(cfg: dict[str, Any]) -> dict[str, int]:
+    """The job counts the DAG must have for ``cfg`` (every job of a fresh run)."""
+    n_tasks = len(cfg["tasks"])
+    counts = {
+        "prepare_data": n_tasks,
+        "init_storage": 1,
+        "sweep_worker": n_tasks * len(cfg["variants"]) * cfg["workers_per_study"],
+        "collect": n_tasks,
+        "analyse": n_tasks,
+        "render_report": 1,
+        "all": 1,
+    }
+    if cfg["gradients"]["enabled"]:
+        counts["gradients"] = 1
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def finished_trials(copy: Path, cfg: dict[str, Any]) -> dict[tuple[str, str], list[Any]]:
+    """All trials of every study in the storage of the run in ``copy``, by (task, variant)."""
+    import optuna
+
+    from odyssey.storage import open_storage, resolve_storage_url
+
+    url = resolve_storage_url(cfg["storage"], copy / cfg["results_dir"])
+    storage = open_storage(url)
+    out: dict[tuple[str, str], list[Any]] = {}
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        attrs = summary.user_attrs
+        key = (attrs.get("task"), attrs.get("variant"))
+        out[key] = study.get_trials(deepcopy=False)
+    return out
+
+
+def worker_processes(copy: Path) -> list[tuple[int, str]]:
+    """(pid, log file) of the running sweep workers of the run in ``copy`` (Linux /proc)."""
+    found = []
+    logs = str(copy / "results" / "logs" / "sweep")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            if "sweep_worker" not in cmdline:
+                continue
+            target = os.readlink(entry / "fd" / "1")
+        except OSError:
+            continue
+        if target.startswith(logs):
+            found.append((int(entry.name), target))
+    return found
+
+
+def check_trials_table(table: pd.DataFrame, task: str, cfg: dict[str, Any]) -> None:
+    """One COMPLETE row per trial, n_trials per variant, distinct parameters, finite metrics."""
+    n_trials = cfg["tasks"][task]["n_trials"]
+    assert set(table["task"]) == {task}
+    assert sorted(table["variant"].unique()) == sorted(cfg["variants"])
+    assert (table["state"] == "COMPLETE").all()
+    for variant, rows in table.groupby("variant"):
+        assert len(rows) == n_trials, (variant, len(rows))
+        assert rows["trial"].is_unique
+        assert not rows.duplicated(PARAM_COLUMNS).any(), rows[PARAM_COLUMNS]
+    for column in ("valid_metric", "test_metric", "n_params", "epochs", "wall_time_s"):
+        assert table[column].notna().all(), column
+    assert (table["epochs"] <= cfg["tasks"][task]["budget"]["max_epochs"]).all()
+    space = cfg["tasks"][task]["search_space"]
+    hidden = space["hidden_size"]
+    assert table["hidden_size"].between(hidden["low"], hidden["high"]).all()
+    rate = space["learning_rate"]
+    assert table["learning_rate"].between(rate["low"], rate["high"]).all()
+
+
+def sorted_trials(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows keyed by their parameters (trial numbers may differ after a re-run trial)."""
+    keep = ["variant", *PARAM_COLUMNS, "valid_metric", "test_metric", "epochs", "stop_reason"]
+    return table[keep].sort_values(["variant", *PARAM_COLUMNS]).reset_index(drop=True)
+
+
+# ---- the smoke study, uninterrupted -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any], str]]:
+    """A copy of the repository after a full smoke run: (copy, validated config, log of the run)."""
+    copy = copy_repo(tmp_path_factory.mktemp("smoke"))
+    cfg = load_config(copy, "smoke.yaml")
+    started = time.monotonic()
+    run = snakemake(copy, "--cores", "2", "--configfile", "config/smoke.yaml", timeout=400)
+    print(f"smoke pipeline: {time.monotonic() - started:.1f} s")
+    yield copy, cfg, run.stdout
+
+
+def test_smoke_pipeline_writes_tables_logs_and_the_report(
+    smoke: tuple[Path, dict[str, Any], str],
+) -> None:
+    copy, cfg, output = smoke
+    results = copy / "results"
+    assert job_count(output) == expected_jobs(cfg)
+    for task in cfg["tasks"]:
+        table = pd.read_csv(results / "trials" / f"{task}.csv")
+        check_trials_table(table, task, cfg)
+        assert (results / "data" / f"{task}.json").is_file()
+        assert any((results / "analysis" / task).iterdir())
+        assert (results / "logs" / "prepare_data" / f"{task}.log").is_file()
+        assert (results / "logs" / "collect" / f"{task}.log").is_file()
+        assert (results / "logs" / "analyse" / f"{task}.log").is_file()
+        for variant in cfg["variants"]:
+            for worker in range(cfg["workers_per_study"]):
+                stem = f"{task}/{variant}/worker{worker}"
+                assert (results / "sweep" / f"{stem}.done").is_file()
+                assert (results / "logs" / "sweep" / f"{stem}.log").is_file()
+                bench = pd.read_csv(results / "benchmarks" / "sweep" / f"{stem}.tsv", sep="\t")
+                assert bench["s"].iloc[0] > 0
+    assert (results / "logs" / "init_storage.log").is_file()
+    assert (results / "logs" / "report.log").is_file()
+    gradients = pd.read_csv(results / "gradients" / "gradients.csv")
+    assert len(gradients) > 0
+    pdf = results / "report" / "odyssey.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    assert len(reader.pages) >= 2
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
+    for variant in cfg["variants"]:
+        assert variant in text
+
+
+def test_a_finished_run_has_nothing_left_to_do(smoke: tuple[Path, dict[str, Any], str]) -> None:
+    copy, _, _ = smoke
+    dry = snakemake(copy, "-n", "--configfile", "config/smoke.yaml")
+    assert "Nothing to be done" in dry.stdout, dry.stdout[-3000:]
+
+
+def test_more_trials_extend_the_studies(smoke: tuple[Path, dict[str, Any], str]) -> None:
+    copy, cfg, _ = smoke
+    task = next(iter(cfg["tasks"]))
+    before = pd.read_csv(copy / "results" / "trials" / f"{task}.csv")
+    raw = yaml.safe_load((copy / "config" / "smoke.yaml").read_text())
+    raw["tasks"][task]["n_trials"] += 1
+    (copy / "config" / "more.yaml").write_text(yaml.safe_dump(raw))
+    dry = snakemake(copy, "-n", "--configfile", "config/more.yaml")
+    counts = job_count(dry.stdout)
+    assert counts["sweep_worker"] == len(cfg["variants"]) * cfg["workers_per_study"]
+    assert "prepare_data" not in counts
+    snakemake(copy, "--cores", "2", "--configfile", "config/more.yaml", timeout=300)
+    more = load_config(copy, "more.yaml")
+    after = pd.read_csv(copy / "results" / "trials" / f"{task}.csv")
+    check_trials_table(after, task, more)
+    # the finished trials are kept as they were: the same parameters, the same results
+    kept = after.merge(before, on=["variant", *PARAM_COLUMNS], suffixes=("", "_before"))
+    assert len(kept) == len(before)
+    assert (kept["valid_metric"] == kept["valid_metric_before"]).all()
+    assert (kept["wall_time_s"] == kept["wall_time_s_before"]).all()
+    for (_, _), trials in finished_trials(copy, more).items():
+        complete = [t for t in trials if t.state.name == "COMPLETE"]
+        assert len(complete) == raw["tasks"][task]["n_trials"]
+
+
+# ---- interruption and resumption --------------------------------------------------------------
+
+
+def test_interrupted_run_resumes_without_losing_or_repeating_trials(
+    tmp_path: Path, smoke: tuple[Path, dict[str, Any], str]
+) -> None:
+    reference_copy, cfg, _ = smoke
+    copy = copy_repo(tmp_path / "interrupted")
+    args = ["--cores", "2", "--configfile", "config/smoke.yaml"]
+    process = subprocess.Popen(
+        [str(SNAKEMAKE), *args],
+        cwd=copy,
+        env=environment(copy),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    killed: tuple[int, str] | None = None
+    try:
+        deadline = time.monotonic() + 240
+        while killed is None and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+            for pid, log in worker_processes(copy):
+                # kill a worker once its study has a finished trial and another one running
+                if "Trial" in Path(log).read_text(errors="replace"):
+                    os.kill(pid, signal.SIGKILL)
+                    killed = (pid, log)
+                    break
+        assert killed is not None, "no worker was caught running a trial"
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode != 0, output[-3000:]
+    assert not (copy / "results" / "report" / "odyssey.pdf").exists()
+    interrupted = finished_trials(copy, cfg)
+    complete_before = sum(
+        t.state.name == "COMPLETE" for trials in interrupted.values() for t in trials
+    )
+    n_total = sum(entry["n_trials"] for entry in cfg["tasks"].values()) * len(cfg["variants"])
+    assert complete_before < n_total
+
+    resumed = snakemake(copy, *args, "--rerun-incomplete", timeout=400)
+    assert "Job stats:" in resumed.stdout
+    studies = finished_trials(copy, cfg)
+    assert len(studies) == len(cfg["tasks"]) * len(cfg["variants"])
+    for (task, variant), trials in studies.items():
+        complete = [t for t in trials if t.state.name == "COMPLETE"]
+        assert len(complete) == cfg["tasks"][task]["n_trials"], (task, variant)
+        params = [tuple(sorted(t.params.items())) for t in complete]
+        assert len(set(params)) == len(params), f"{task}/{variant} ran a trial twice"
+    for task in cfg["tasks"]:
+        table = pd.read_csv(copy / "results" / "trials" / f"{task}.csv")
+        check_trials_table(table, task, cfg)
+        reference = pd.read_csv(reference_copy / "results" / "trials" / f"{task}.csv")
+        reference = reference[reference["trial"] < cfg["tasks"][task]["n_trials"]]
+        pd.testing.assert_frame_equal(sorted_trials(table), sorted_trials(reference))
+    assert (copy / "results" / "report" / "odyssey.pdf").is_file()
+
+
+# ---- planning: dry runs, bad configurations, lint ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planning_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository with stand-in data folders for the licensed corpora."""
+    copy = copy_repo(tmp_path_factory.mktemp("planning"))
+    for name in ("paper.yaml", "open.yaml"):
+        raw = yaml.safe_load((copy / "config" / name).read_text())
+        for entry in raw["tasks"].values():
+            path = (entry.get("options") or {}).get("data_path")
+            if path:
+                (copy / path).mkdir(parents=True, exist_ok=True)
+    return copy
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "open.yaml"])
+def test_dry_run_plans_a_few_hundred_jobs_at_most(planning_copy: Path, name: str) -> None:
+    started = time.monotonic()
+    dry = snakemake(planning_copy, "-n", "--configfile", f"config/{name}", timeout=120)
+    seconds = time.monotonic() - started
+    counts = job_count(dry.stdout)
+    cfg = load_config(planning_copy, name)
+    assert counts == expected_jobs(cfg)
+    assert counts["total"] <= 400
+    assert seconds < 60
+    print(f"{name}: {counts['total']} jobs planned in {seconds:.1f} s")
+    assert not (planning_copy / "results").exists()
+
+
+def test_slurm_profile_plans_the_same_jobs(planning_copy: Path) -> None:
+    dry = snakemake(
+        planning_copy, "-n", "--profile", "profiles/slurm", "--configfile", "config/paper.yaml"
+    )
+    assert job_count(dry.stdout) == expected_jobs(load_config(planning_copy, "paper.yaml"))
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    assert profile["executor"] == "slurm"
+    worker = profile["set-resources"]["sweep_worker"]
+    assert worker["gpu"] == 1 and worker["slurm_partition"]
+
+
+def test_bad_config_stops_before_any_job_with_one_line(planning_copy: Path) -> None:
+    bad = planning_copy / "bad.yaml"
+    bad.write_text("tasks:\n  adding:\n    n_trial: 3\n")
+    run = snakemake(planning_copy, "--cores", "1", "--configfile", "bad.yaml", check=False)
+    assert run.returncode != 0
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    assert lines == [
+        "invalid configuration: tasks.adding.n_trial: unknown key (did you mean 'n_trials'?)"
+    ]
+    assert not (planning_copy / "results").exists()
+
+
+def test_snakemake_lint_passes(planning_copy: Path) -> None:
+    lint = snakemake(planning_copy, "--lint", check=False)
+    assert lint.returncode == 0, lint.stdout[-4000:]
