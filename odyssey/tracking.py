@@ -218,9 +218,13 @@ def trial_tags(
 
 
 def record_metrics(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The final metrics of a trial record (a :meth:`TrialRecord.to_dict`)."""
+    """The final metrics of a trial record (a :meth:`TrialRecord.to_dict`).
+
+    The best validation metric is ``best_valid_metric`` (``valid_metric`` is the per-epoch curve);
+    ``valid_<name>`` / ``test_<name>`` are every metric of the task at the best epoch.
+    """
     metrics: dict[str, Any] = {
-        "valid_metric": record["valid_metric"],
+        "best_valid_metric": record["valid_metric"],
         "test_metric": record["test_metric"],
         "best_epoch": record["best_epoch"],
         "epochs": record["epochs"],

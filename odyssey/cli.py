@@ -1,0 +1,318 @@
+"""The ``odyssey`` command line (also ``python -m odyssey``).
+
+Subcommands: ``variants`` and ``tasks`` (list them), ``train`` (one trial, the record as JSON on
+stdout), ``init`` (create the studies and the MLflow store of a config, once), ``worker`` (run
+trials of one (task, variant) study), ``collect`` (write a task's trials table), ``progress``
+(trial counts per study); the report's ``analyse``, ``report`` and ``gradients`` come from
+:mod:`odyssey.cli_report`. Bad input ends with one line ``odyssey: error: ...`` and status 2.
+Heavy modules are imported inside the handlers so ``odyssey --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+PROG = "odyssey"
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("alembic", "mlflow", "urllib3", "sqlalchemy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    except ImportError:  # pragma: no cover - optuna is a dependency
+        pass
+
+
+def _load_config(path: str) -> dict[str, Any]:
+    from odyssey import config
+
+    return config.load(path)
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, lists, dicts), else text."""
+    if "=" not in text:
+        raise ValueError(f"--task-option {text!r} must look like KEY=VALUE, e.g. lag=50")
+    key, value = text.split("=", 1)
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+# ---- handlers -----------------------------------------------------------------------------------
+
+
+def _cmd_variants(args: argparse.Namespace) -> int:
+    import variants
+
+    infos = variants.describe()
+    width = max(len(i.name) for i in infos)
+    for info in infos:
+        print(f"{info.name:<{width}}  {info.param_formula:<16}  {info.description}")
+    print("K = N(M + N + 1); N hidden units, M inputs (per layer and direction)")
+    return 0
+
+
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    import tasks
+
+    infos = tasks.describe()
+    width = max(len(i.name) for i in infos)
+    for info in infos:
+        metric = f"{info.metric_name} ({info.direction})"
+        print(f"{info.name:<{width}}  {metric:<22}  {info.description}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import tasks
+    from odyssey.progress import Progress
+    from odyssey.trial import Budget, train_trial
+
+    options = dict(_parse_option(o) for o in args.task_option)
+    task = tasks.get(args.task, **options)
+    budget = Budget(
+        batch_size=args.batch_size,
+        max_epochs=args.max_epochs,
+        patience=args.patience,
+        time_limit_s=args.time_limit,
+        optimizer=args.optimizer,
+        clip_gradient=args.clip_gradient,
+        loss_scale=args.loss_scale,
+        init=args.init,
+        amp=args.amp,
+    )
+    params = {
+        "hidden_size": args.hidden_size,
+        "learning_rate": args.learning_rate,
+        "momentum": args.momentum,
+        "input_noise": args.input_noise,
+    }
+    progress = Progress(prefix=f"{args.task}/{args.variant}", stream=sys.stderr)
+    record = train_trial(
+        task,
+        args.variant,
+        params,
+        args.seed,
+        budget,
+        device=args.device,
+        threads=args.threads,
+        callback=lambda result: progress.epoch(f"seed {args.seed}", result),
+    )
+    progress.trial_done(f"seed {args.seed}", record)
+    print(json.dumps(record.to_dict(), indent=None if args.compact else 2))
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from odyssey.storage import redact
+    from odyssey.sweep import _settings, init_storage, specs_from_config
+
+    cfg = _load_config(args.config)
+    init_storage(cfg)
+    _, storage_url, tracking_uri = _settings(cfg)
+    specs = specs_from_config(cfg)
+    logging.getLogger("odyssey").info(
+        "initialised %d studies in %s; tracking %s",
+        len(specs),
+        redact(storage_url),
+        redact(tracking_uri),
+    )
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from odyssey.sweep import run_worker
+
+    cfg = _load_config(args.config)
+    ran = run_worker(
+        cfg,
+        args.task,
+        args.variant,
+        worker_index=args.worker_index,
+        max_trials=args.max_trials,
+        device=args.device,
+        threads=args.threads,
+    )
+    logging.getLogger("odyssey").info("worker %d ran %d trial(s)", args.worker_index, ran)
+    return 0
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from odyssey.collect import collect_task
+
+    cfg = _load_config(args.config)
+    frame = collect_task(cfg, args.task, args.out)
+    print(json.dumps({"out": str(args.out), "rows": len(frame)}))
+    return 0
+
+
+def _cmd_progress(args: argparse.Namespace) -> int:
+    from odyssey.collect import progress
+
+    cfg = _load_config(args.config)
+    frame = progress(cfg)
+    if args.json:
+        print(frame.to_json(orient="records"))
+        return 0
+    if frame.empty:
+        print("no studies in this config")
+        return 0
+    shown = frame[
+        [
+            "task",
+            "variant",
+            "finished",
+            "n_trials",
+            "running",
+            "waiting",
+            "failed",
+            "diverged",
+            "best_valid_metric",
+        ]
+    ]
+    print(shown.to_string(index=False))
+    total, goal = int(frame["finished"].sum()), int(frame["n_trials"].sum())
+    print(f"total: {total}/{goal} finished trials ({100.0 * total / max(goal, 1):.0f}%)")
+    return 0
+
+
+# ---- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``odyssey`` with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="LSTM Odyssey: reproduce Greff et al. 2017 (variants, tasks, sweeps, report).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug log lines")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("variants", help="list the recurrent variants and parameter formulas")
+    p.set_defaults(func=_cmd_variants)
+    p = sub.add_parser("tasks", help="list the tasks with their metric and direction")
+    p.set_defaults(func=_cmd_tasks)
+
+    p = sub.add_parser(
+        "train",
+        help="train one trial and print its record as JSON",
+        description="Train one (task, variant, hyperparameters, seed) with the paper's setup "
+        "(Greff et al. 2017, Sec. IV-B) unless told otherwise; the record goes to stdout as JSON, "
+        "a live progress line to stderr when it is a terminal.",
+    )
+    p.add_argument("--task", required=True, help="task name (see `odyssey tasks`)")
+    p.add_argument(
+        "--task-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="task option (repeatable), VALUE as JSON when it parses, e.g. lag=50",
+    )
+    p.add_argument("--variant", required=True, help="variant name (see `odyssey variants`)")
+    p.add_argument("--hidden-size", type=int, required=True, help="cells per layer and direction")
+    p.add_argument("--learning-rate", type=float, required=True, help="before the (1-mu) scaling")
+    p.add_argument("--momentum", type=float, default=0.9, help="momentum mu (default 0.9)")
+    p.add_argument("--input-noise", type=float, default=0.0, help="input noise std (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
+    p.add_argument("--batch-size", type=int, default=1, help="sequences per update (paper: 1)")
+    p.add_argument("--max-epochs", type=int, default=150, help="epoch limit (paper: 150)")
+    p.add_argument("--patience", type=int, default=15, help="early-stopping patience (paper: 15)")
+    p.add_argument("--time-limit", type=float, default=None, help="wall-clock limit in seconds")
+    p.add_argument(
+        "--optimizer",
+        default="sgd_nesterov",
+        choices=["sgd_nesterov", "sgd_momentum", "sgd", "adam"],
+        help="default: the paper's",
+    )
+    p.add_argument("--clip-gradient", type=float, default=None, help="clip to [-c, c] (off)")
+    p.add_argument("--loss-scale", default="sum", choices=["sum", "mean"], help="paper: sum")
+    p.add_argument("--init", default="paper", help="weight init (paper: N(0, 0.1))")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast (CUDA only)")
+    p.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N (default cpu)")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+    p.add_argument("--compact", action="store_true", help="JSON on one line")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser(
+        "init",
+        help="create every study and the MLflow store of a config (once, before workers)",
+        description="Create the Optuna studies (enqueue their trials) and the MLflow experiments "
+        "and parent runs of a config. Safe to re-run; raising n_trials enqueues the new trials.",
+    )
+    p.add_argument("--config", required=True, help="config YAML (see config/README.md)")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser(
+        "worker",
+        help="run trials of one (task, variant) study until it has n_trials finished trials",
+        description="Claim and run trials of one study; any number of workers may share it.",
+    )
+    p.add_argument("--config", required=True, help="config YAML")
+    p.add_argument("--task", required=True, help="task of the study")
+    p.add_argument("--variant", required=True, help="variant of the study")
+    p.add_argument("--worker-index", type=int, default=0, help="picks the GPU on multi-GPU nodes")
+    p.add_argument("--max-trials", type=int, default=None, help="stop after this many trials")
+    p.add_argument("--device", default=None, help="override the config's device")
+    p.add_argument("--threads", type=int, default=None, help="override threads_per_worker")
+    p.set_defaults(func=_cmd_worker)
+
+    p = sub.add_parser(
+        "collect",
+        help="write the trials table of one task (CSV and Parquet)",
+        description="One row per finished trial of every variant (docs/contracts.md).",
+    )
+    p.add_argument("--config", required=True, help="config YAML")
+    p.add_argument("--task", required=True, help="task to collect")
+    p.add_argument("--out", required=True, help="CSV path; the Parquet file goes beside it")
+    p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser(
+        "progress",
+        help="finished, running, waiting and failed trials of every study of a config",
+    )
+    p.add_argument("--config", required=True, help="config YAML")
+    p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+    p.set_defaults(func=_cmd_progress)
+
+    try:
+        from odyssey import cli_report
+    except ImportError:  # the report part is absent in a partial checkout
+        cli_report = None
+    if cli_report is not None:
+        cli_report.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``odyssey`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as exc:  # bad input: one line (ConfigError, DataError are ValueErrors)
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"{PROG}: error: {text}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
