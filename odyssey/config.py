@@ -37,7 +37,6 @@ __all__ = [
     "ConfigError",
     "load",
     "schema",
-    "study_params",
     "validate",
 ]
 
@@ -201,8 +200,8 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
                 )
         for dim, rng in entry["search_space"].items():
             where = f"tasks.{name}.search_space.{dim}"
-            if rng["low"] > rng["high"]:
-                raise ConfigError(f"{where}: low {rng['low']} is above high {rng['high']}")
+            if rng["low"] >= rng["high"]:
+                raise ConfigError(f"{where}: low {rng['low']} must be below high {rng['high']}")
             if rng["log"] and rng["low"] <= 0:
                 raise ConfigError(f"{where}: a log range needs low > 0, got {rng['low']}")
     grad = cfg["gradients"]
@@ -276,25 +275,3 @@ def load(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) 
         line = f" line {where.line + 1}" if where is not None else ""
         raise ConfigError(f"config: {os.fspath(path)}{line} is not valid YAML") from exc
     return validate(data, env=env)
-
-
-def study_params(cfg: Mapping[str, Any], task: str, variant: str) -> dict[str, Any]:
-    """What defines the study (task, variant) of a validated config, as a JSON-able dict.
-
-    The Snakefile hands this to each worker job as ``params``: any change (more trials, another
-    budget or search space, another seed) re-runs the study's workers, which continue the study
-    in the storage instead of starting over; device and thread settings are left out on purpose.
-    """
-    entry = cfg["tasks"][task]
-    return {
-        "study": cfg["study"],
-        "seed": cfg["seed"],
-        "task": task,
-        "variant": variant,
-        "options": entry["options"],
-        "n_trials": entry["n_trials"],
-        "search_space": entry["search_space"],
-        "budget": entry["budget"],
-        "sampler": cfg["sweep"]["sampler"],
-        "pruner": cfg["sweep"]["pruner"],
-    }

@@ -13,7 +13,7 @@ import yaml
 import tasks
 import variants
 from odyssey import config as odyssey_config
-from odyssey.config import ConfigError, load, schema, study_params, validate
+from odyssey.config import ConfigError, load, schema, validate
 
 REPO = Path(__file__).resolve().parent.parent
 NO_ENV: dict[str, str] = {}
@@ -170,11 +170,21 @@ def test_values_out_of_range_or_choice() -> None:
     rejects(
         {"tasks": {"adding": {"search_space": {"learning_rate": {"low": 0.1, "high": 0.01}}}}},
         "tasks.adding.search_space.learning_rate",
-        "above high",
+        "must be below high",
     )
     rejects(
         {"tasks": {"adding": {"search_space": {"hidden_size": {"low": 0}}}}},
-        "tasks.adding.search_space.hidden_size",
+        "tasks.adding.search_space.hidden_size.low",
+        ">= 1",
+    )
+    rejects(
+        {"tasks": {"adding": {"search_space": {"hidden_size": {"low": 10.5}}}}},
+        "tasks.adding.search_space.hidden_size.low",
+        "expected integer",
+    )
+    rejects(
+        {"tasks": {"adding": {"search_space": {"learning_rate": {"low": 0.0}}}}},
+        "tasks.adding.search_space.learning_rate",
         "low > 0",
     )
 
@@ -275,19 +285,6 @@ def test_cluster_configs_validate_with_their_data(
     if name == "paper.yaml":
         assert set(cfg["tasks"]) == {"timit", "iam_online", "jsb_chorales"}
         assert sorted(cfg["variants"]) == sorted(variants.PAPER_VARIANTS)
-
-
-def test_study_params_follow_what_defines_a_study() -> None:
-    cfg = validate({**minimal(), "variants": ["V", "GRU"]}, env=NO_ENV)
-    base = study_params(cfg, "adding", "V")
-    assert base["n_trials"] == 200 and base["variant"] == "V"
-    more = copy.deepcopy(cfg)
-    more["tasks"]["adding"]["n_trials"] = 300
-    assert study_params(more, "adding", "V") != base
-    elsewhere = copy.deepcopy(cfg)
-    elsewhere["device"] = "cpu"
-    elsewhere["threads_per_worker"] = 4
-    assert study_params(elsewhere, "adding", "V") == base
 
 
 def test_schema_path_points_into_the_workflow() -> None:

@@ -6,10 +6,10 @@ the run with one line naming it. The validated dict (defaults filled, ODYSSEY_ST
 MLFLOW_TRACKING_URI applied) replaces `config`, so every job sees the same complete configuration.
 """
 
-import json
 import sys
 
-from odyssey.config import ConfigError, study_params, validate
+from odyssey.config import ConfigError, validate
+from odyssey.sweep import StudySpec
 
 try:
     _validated = validate(config)
@@ -43,12 +43,12 @@ wildcard_constraints:
 
 
 def study_key(task, variant):
-    """What defines one study, as a stable string: a change re-runs its workers (params trigger)."""
-    return json.dumps(study_params(config, task, variant), sort_keys=True)
+    """What defines one study (the engine's fingerprint and n_trials) as a string: the worker
+    jobs' params, so that a change re-runs them (more trials: the study is extended)."""
+    spec = StudySpec.from_config(config, task, variant)
+    return f"{spec.fingerprint()} n_trials={spec.n_trials}"
 
 
 def all_studies_key():
     """What defines every study of the config: a change re-runs the storage initialisation."""
-    return json.dumps(
-        {f"{t}/{v}": study_params(config, t, v) for t in TASKS for v in VARIANTS}, sort_keys=True
-    )
+    return "\n".join(f"{t}/{v}: {study_key(t, v)}" for t in TASKS for v in VARIANTS)
