@@ -7,7 +7,6 @@ fixed colour in every figure (:data:`VARIANT_COLOURS`).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib
@@ -316,7 +315,7 @@ def gradients(frame: pd.DataFrame, stem: Path) -> Path:
     """Vanishing gradients: norm of d loss(T) / d step T-k against k (at init and after training)
     for the longest lag, and the success rate against the lag."""
     norms = frame[frame["kind"] == "norm"]
-    success = frame[frame["kind"] == "success"]
+    success = frame[frame["kind"] == "hit_rate"]
     variants = order_variants(frame["variant"].unique())
     lag = int(norms["lag"].max()) if not norms.empty else None
     fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.2))
@@ -326,7 +325,7 @@ def gradients(frame: pd.DataFrame, stem: Path) -> Path:
             v = part[part["variant"] == variant].groupby("k")["value"]
             if v.ngroups == 0:
                 continue
-            med = v.median()
+            med = v.median().clip(lower=1e-30)
             ax.plot(med.index, med.to_numpy(), color=colour(variant), linewidth=1.1, label=variant)
         ax.set_yscale("log")
         ax.set_xlabel("k (steps back from the last)")
@@ -340,10 +339,8 @@ def gradients(frame: pd.DataFrame, stem: Path) -> Path:
             continue
         axes[2].plot(part.index, part.to_numpy(), marker="o", markersize=3, color=colour(variant))
     axes[2].set_xlabel("lag")
-    axes[2].set_ylabel("success rate")
+    axes[2].set_ylabel("test sequences solved")
     axes[2].set_ylim(-0.05, 1.05)
     axes[2].grid(color="#eeeeee", linewidth=0.6)
-    if not math.isfinite(float(lag or 0)):
-        axes[0].text(0.5, 0.5, "no data", transform=axes[0].transAxes)
     fig.tight_layout()
     return save(fig, stem)

@@ -337,6 +337,11 @@ def _gradients_section(gradients_csv: Path | None, figs: Path, tables: Path, rel
                 rec[stage] = float(s.iloc[-1] / s.iloc[0]) if s.iloc[0] > 0 else float("nan")
         succ = success[(success["variant"] == variant) & (success["lag"] == lag)]["value"]
         rec["success"] = float(succ.mean()) if len(succ) else float("nan")
+        hits = frame[
+            (frame["kind"] == "hit_rate") & (frame["variant"] == variant) & (frame["lag"] == lag)
+        ]["value"]
+        rec["hit_rate"] = float(hits.mean()) if len(hits) else float("nan")
+        rec["trials"] = int(part["trial"].nunique())
         summary[(variant, int(lag))] = rec
     order = figures.order_variants(frame["variant"].unique())
     for variant in order:
@@ -348,11 +353,21 @@ def _gradients_section(gradients_csv: Path | None, figs: Path, tables: Path, rel
                     lag,
                     num(rec.get("init"), 3),
                     num(rec.get("trained"), 3),
-                    pct(rec.get("success")) if math.isfinite(rec.get("success", math.nan)) else "–",
+                    rec["trials"],
+                    pct(rec["hit_rate"]) if math.isfinite(rec["hit_rate"]) else "–",
+                    pct(rec["success"]) if math.isfinite(rec["success"]) else "–",
                 ]
             )
     table = _table(
-        ["variant", "lag", "ratio k=T-1 / k=0 (init)", "ratio (trained)", "success rate"],
+        [
+            "variant",
+            "lag",
+            "norm ratio, init",
+            "norm ratio, trained",
+            "trials",
+            "solved sequences",
+            "successful trials",
+        ],
         rows,
         tables / "gradients.csv",
     )
@@ -374,14 +389,16 @@ def _gradients_section(gradients_csv: Path | None, figs: Path, tables: Path, rel
         "text": text,
         "fig": rel(fig),
         "caption": (
-            "Left and centre: median gradient norm reaching k steps back from the last step, at "
-            "initialisation and after training, for the longest lag (log scale). Right: share of "
-            "trials that solved the task, against the lag."
+            "Left and centre: gradient norm reaching k steps back from the last step (median over "
+            "trials of the mean over probe sequences), at initialisation and after training, for "
+            "the longest lag (log scale). Right: share of test sequences solved after training "
+            "(mean over trials), against the lag."
         ),
         "table": table,
         "table_caption": (
-            "Gradient norm at the first step relative to the last step (below 1: vanishing, "
-            "above 1: exploding) and success rate per variant and lag."
+            "Gradient norm reaching the first step relative to the last step (k = T-1 over k = 0; "
+            "far below 1: vanishing, above 1: growing), share of test sequences solved and share "
+            "of trials that succeeded, per variant and lag."
         ),
         "summary": {f"{k[0]}@{k[1]}": v for k, v in summary.items()},
     }
