@@ -35,6 +35,7 @@ _REGISTRY: dict[str, str] = {
     "japanese_vowels": "tasks.japanese_vowels:JapaneseVowelsTask",
     "basic_motions": "tasks.basic_motions:BasicMotionsTask",
     "pickup_gesture": "tasks.pickup_gesture:PickupGestureTask",
+    "timit": "tasks.timit:TimitTask",
 }
 
 
