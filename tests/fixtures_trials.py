@@ -85,3 +85,38 @@ def make_trials(
     pruned["state"] = "PRUNED"
     pruned["stop_reason"] = "pruned"
     return pd.concat([frame, pruned], ignore_index=True)
+
+
+def make_gradient_rows(
+    variants: tuple[str, ...] = ("RNN", "GRU", "V", "NFG"), lags: tuple[int, ...] = (10, 20)
+) -> pd.DataFrame:
+    """A gradient-probe table (odyssey.gradients.run_probe's columns) with geometric decay rates."""
+    rates = {"RNN": 0.6, "GRU": 0.8, "V": 0.7, "NFG": 1.02}
+    rows = []
+    for variant in variants:
+        for lag in lags:
+            base = {
+                "variant": variant,
+                "lag": lag,
+                "trial": 0,
+                "seed": 1,
+                "hidden_size": 32,
+                "learning_rate": 0.01,
+                "momentum": 0.9,
+            }
+            for stage in ("init", "trained"):
+                for k in range(lag):
+                    value = rates.get(variant, 0.9) ** k
+                    rows.append({**base, "stage": stage, "kind": "norm", "k": k, "value": value})
+            hit = 0.95 if variant == "NFG" else 0.2
+            for kind, value in (
+                ("hit_rate", hit),
+                ("success", float(hit >= 0.9)),
+                ("test_metric", 0.1),
+                ("wall_time_s", 1.0),
+                ("epochs", 2.0),
+            ):
+                rows.append({**base, "stage": "trained", "kind": kind, "k": -1, "value": value})
+    frame = pd.DataFrame(rows)
+    frame["note"] = "synthetic probe rows for the tests"
+    return frame
