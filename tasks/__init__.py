@@ -36,6 +36,7 @@ _REGISTRY: dict[str, str] = {
     "basic_motions": "tasks.basic_motions:BasicMotionsTask",
     "pickup_gesture": "tasks.pickup_gesture:PickupGestureTask",
     "timit": "tasks.timit:TimitTask",
+    "iam_online": "tasks.iam_online:IamOnlineTask",
 }
 
 
