@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 
 import torch
@@ -38,7 +39,7 @@ def select_device(spec: str = "auto", worker_index: int = 0) -> str:
     spec = str(spec).strip().lower()
     if spec == "cpu":
         return "cpu"
-    if spec not in ("auto", "cuda") and not spec.startswith("cuda:"):
+    if not re.fullmatch(r"auto|cuda|cuda:\d+", spec):
         raise ValueError(f"device {spec!r} is not one of {DEVICE_CHOICES}")
     apply_slurm_gpus()
     available = torch.cuda.is_available()
@@ -49,10 +50,7 @@ def select_device(spec: str = "auto", worker_index: int = 0) -> str:
         raise ValueError(f"device {spec!r} requested but no CUDA GPU is visible; use device: cpu")
     if spec == "cuda":
         return f"cuda:{worker_index % count}"
-    index_text = spec.split(":", 1)[1]
-    if not index_text.isdigit():
-        raise ValueError(f"device {spec!r} is not one of {DEVICE_CHOICES}")
-    index = int(index_text)
+    index = int(spec.split(":", 1)[1])
     if index >= count:
         raise ValueError(f"device {spec!r} requested but only {count} GPU(s) are visible")
     return f"cuda:{index}"

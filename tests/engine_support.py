@@ -1,0 +1,201 @@
+"""Helpers for the engine's tests: tiny configs, a real PostgreSQL server, a real MLflow server.
+
+Not a test module. The servers are started in a temporary folder on a free port of 127.0.0.1 and
+always torn down (context managers with ``finally``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TINY_TASK = {"lag": 10, "sizes": {"train": 24, "valid": 12, "test": 12}}
+
+
+def tiny_config(results_dir: Path, **overrides: Any) -> dict[str, Any]:
+    """A validated config for one tiny adding-task study per variant (seconds per trial)."""
+    from odyssey import config
+
+    budget = {"max_epochs": 3, "patience": 2}
+    budget.update(overrides.pop("budget", {}))
+    task = {
+        "options": overrides.pop("options", dict(TINY_TASK)),
+        "n_trials": overrides.pop("n_trials", 3),
+        "search_space": overrides.pop(
+            "search_space",
+            {
+                "hidden_size": {"low": 4, "high": 12},
+                "learning_rate": {"low": 1e-3, "high": 1e-1},
+            },
+        ),
+        "budget": budget,
+    }
+    cfg: dict[str, Any] = {
+        "study": "test",
+        "quick": True,
+        "seed": 7,
+        "results_dir": str(results_dir),
+        "device": "cpu",
+        "variants": ["V"],
+        "tasks": {"adding": task},
+        "sweep": {"heartbeat_s": 30},
+        "gradients": {"enabled": False},
+    }
+    sweep = overrides.pop("sweep", {})
+    cfg["sweep"].update(sweep)
+    cfg.update(overrides)
+    return config.validate(cfg, env={})
+
+
+def write_config(path: Path, cfg: dict[str, Any]) -> Path:
+    """Write ``cfg`` as YAML to ``path``."""
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for child processes: one thread, no tracking/storage overrides."""
+    env = dict(os.environ)
+    for key in ("MLFLOW_TRACKING_URI", "ODYSSEY_STORAGE"):
+        env.pop(key, None)
+    env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONPATH": str(REPO)})
+    return env
+
+
+def odyssey_cmd(*args: str) -> list[str]:
+    """The command line ``python -m odyssey ARGS``."""
+    return [PYTHON, "-m", "odyssey", *args]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_binaries() -> tuple[str, str, str] | None:
+    """(initdb, pg_ctl, runuser) if a PostgreSQL server and the postgres user exist, else None."""
+    initdb, pg_ctl, runuser = (
+        shutil.which("initdb"),
+        shutil.which("pg_ctl"),
+        shutil.which("runuser"),
+    )
+    if not (initdb and pg_ctl and runuser):
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return None
+    if os.geteuid() != 0:
+        return None
+    return initdb, pg_ctl, runuser
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start a throw-away PostgreSQL server; yield its SQLAlchemy URL; stop and delete it."""
+    binaries = postgres_binaries()
+    assert binaries is not None, "PostgreSQL binaries absent"
+    initdb, pg_ctl, runuser = binaries
+    user = pwd.getpwnam("postgres")
+    root = Path(tempfile.mkdtemp(prefix="odyssey-pg-"))
+    data, sockets, log = root / "data", root / "sockets", root / "server.log"
+    sockets.mkdir()
+    os.chown(root, user.pw_uid, user.pw_gid)
+    os.chown(sockets, user.pw_uid, user.pw_gid)
+    port = free_port()
+    as_pg = [runuser, "-u", "postgres", "--"]
+    started = False
+    try:
+        subprocess.run(
+            [*as_pg, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        options = f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off"
+        subprocess.run(
+            [*as_pg, pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        started = True
+        # the "postgres" database of a fresh cluster serves as the Optuna database
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if started:
+            subprocess.run(
+                [*as_pg, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                timeout=60,
+            )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def mlflow_server(folder: Path) -> Iterator[str]:
+    """Start ``mlflow server --host 127.0.0.1 --workers 1``; yield its URL; stop it."""
+    port = free_port()
+    mlflow = Path(PYTHON).parent / "mlflow"
+    command = [
+        str(mlflow),
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend-store-uri",
+        f"sqlite:///{folder / 'server.db'}",
+        "--artifacts-destination",
+        str(folder / "artifacts"),
+    ]
+    log = open(folder / "mlflow-server.log", "wb")  # noqa: SIM115 - closed in finally
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, env=clean_env(), start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"mlflow server did not start: {(folder / 'mlflow-server.log').read_text()}"
+                )
+            time.sleep(0.5)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        log.close()
