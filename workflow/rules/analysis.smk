@@ -19,12 +19,11 @@ rule analyse:
 
 rule gradients:
     """The vanishing-gradient probe: gradient norms and success rate against the lag."""
-    input:
-        STORAGE_READY,
     output:
         GRADIENTS_CSV,
     params:
         probe=config["gradients"],
+        task=config["tasks"].get(config["gradients"]["task"]),
         seed=config["seed"],
     threads: config["threads_per_worker"]
     log:
