@@ -1,0 +1,105 @@
+"""Tests of odyssey.render.build_report: the PDF, its text, its files and its caveats."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pypdf
+import pytest
+from fixtures_trials import VARIANTS, make_gradient_rows, make_trials
+
+from odyssey import render
+from odyssey.analysis import analyse_task
+
+SECTIONS = (
+    "Abstract",
+    "Study",
+    "Variant comparison",
+    "Hyperparameter importance",
+    "Against the paper",
+    "Vanishing and exploding gradients",
+    "Cost",
+    "Provenance",
+)
+CFG = {"study": "fixture", "quick": False, "seed": 7, "tasks": {"adding": {"n_trials": 40}}}
+
+
+def _text(pdf: Path) -> str:
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def _analyse(root: Path, frame: pd.DataFrame, name: str, quick: bool = False) -> Path:
+    frame.to_csv(root / f"{name}.csv", index=False)
+    analyse_task(root / f"{name}.csv", root / "analysis" / name, quick=quick)
+    return root / "analysis" / name
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], Path]:
+    root = tmp_path_factory.mktemp("report")
+    dirs = [
+        _analyse(root, make_trials(), "adding"),
+        _analyse(root, make_trials(n=30, task="jsb_chorales", seed=2), "jsb_chorales"),
+    ]
+    make_gradient_rows().to_csv(root / "gradients.csv", index=False)
+    pdf = render.build_report(CFG, dirs, root / "gradients.csv", root / "out" / "report.pdf")
+    return pdf, dirs, root
+
+
+def test_pdf_has_every_section_variant_and_value(report: tuple[Path, list[Path], Path]) -> None:
+    pdf, dirs, _ = report
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+    text = _text(pdf)
+    lowered = text.lower()
+    for section in SECTIONS:
+        assert section.lower() in lowered, section
+    for variant in VARIANTS:
+        assert re.search(rf"\b{variant}\b", text), variant
+    table = pd.read_csv(dirs[0] / "variants_all.csv").set_index("variant")
+    for variant in ("V", "NFG", "RNN"):
+        assert render.num(table.loc[variant, "mean"]) in text
+    assert render.pval(table.loc["NFG", "p"]) in text
+    assert "JSB Chorales" in text and "8.55" in text  # the paper's numbers beside ours
+    assert "agree" in text and "not testable" in text
+    assert "fixture" in text and "Figure 1" in text and "Table 1" in text
+
+
+def test_files_beside_the_pdf(report: tuple[Path, list[Path], Path]) -> None:
+    pdf, _, _ = report
+    out = pdf.parent
+    for name in ("adding_boxes", "adding_fanova_shares", "adding_marginals", "gradients", "cost"):
+        assert (out / "figures" / f"{name}.svg").is_file(), name
+        assert (out / "figures" / f"{name}.pdf").is_file(), name
+    for name in ("adding_variants_all", "jsb_chorales_paper_numbers", "adding_findings", "cost"):
+        assert (out / "tables" / f"{name}.csv").is_file(), name
+    assert (out / "report.json").is_file() and (out / "report.typ").is_file()
+
+
+def test_same_inputs_same_bytes(report: tuple[Path, list[Path], Path]) -> None:
+    pdf, dirs, root = report
+    again = render.build_report(CFG, dirs, root / "gradients.csv", root / "again" / "report.pdf")
+    assert again.read_bytes() == pdf.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("frame", "caveat"),
+    [
+        (make_trials(n=1, variants=("V", "CIFG", "NFG")), "single trial"),
+        (make_trials(n=6, variants=("V", "NFG"), all_diverged=True), "Every trial diverged"),
+    ],
+    ids=["single-trial", "all-diverged"],
+)
+def test_degenerate_tables_render_with_caveats(
+    tmp_path: Path, frame: pd.DataFrame, caveat: str
+) -> None:
+    directory = _analyse(tmp_path, frame, "adding")
+    pdf = render.build_report({"study": "edge"}, [directory], None, tmp_path / "r" / "report.pdf")
+    text = _text(pdf)
+    assert caveat in text
+    assert "not run" in text  # no gradient probe
+    assert "too few trials" in text or "not meaningful" in text
+    for variant in frame["variant"].unique():
+        assert re.search(rf"\b{variant}\b", text)
