@@ -1,0 +1,70 @@
+"""Tests of odyssey.gradients: the vanishing-gradient probe on a tiny configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import tasks
+from odyssey import gradients
+
+CFG = {
+    "seed": 3,
+    "gradients": {
+        "task": "adding",
+        "lags": [20],
+        "variants": ["RNN", "V", "NFG"],
+        "trials_per_lag": 1,
+        "max_epochs": 1,
+    },
+    "tasks": {"adding": {"options": {"sizes": {"train": 12, "valid": 8, "test": 16}}}},
+}
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    out = tmp_path_factory.mktemp("grad") / "gradients.csv"
+    return gradients.run_probe(CFG, out), out
+
+
+def _ratio(frame: pd.DataFrame, variant: str, stage: str) -> float:
+    part = frame[(frame["kind"] == "norm") & (frame["variant"] == variant)]
+    part = part[part["stage"] == stage].sort_values("k")
+    return float(part["value"].iloc[-1] / part["value"].iloc[0])
+
+
+def test_table_shape(probe: tuple[pd.DataFrame, Path]) -> None:
+    frame, out = probe
+    assert out.is_file() and len(pd.read_csv(out)) == len(frame)
+    norms = frame[frame["kind"] == "norm"]
+    assert set(norms["stage"]) == {"init", "trained"}
+    assert sorted(norms["k"].unique()) == list(range(20))
+    success = frame[frame["kind"] == "success"]
+    assert len(success) == 3 and set(success["value"]) <= {0.0, 1.0}
+    hits = frame[frame["kind"] == "hit_rate"]["value"]
+    assert ((hits >= 0) & (hits <= 1)).all()
+
+
+def test_at_paper_init_gated_and_tanh_cells_vanish_but_nfg_does_not(
+    probe: tuple[pd.DataFrame, Path],
+) -> None:
+    # What is robustly true at N(0, 0.1) init (checked over seeds and hidden sizes): the tanh RNN
+    # (spectral radius ~0.1 sqrt(32) < 1) and V (forget gate ~ sigmoid(0) = 0.5) lose the signal
+    # geometrically; without a forget gate the cell is a pure integrator and the signal stays.
+    frame, _ = probe
+    rnn, v, nfg = (_ratio(frame, name, "init") for name in ("RNN", "V", "NFG"))
+    assert rnn < 1e-3 and v < 1e-3
+    assert nfg > 0.1
+    assert nfg > 1000 * max(rnn, v)
+
+
+def test_profile_of_a_single_network() -> None:
+    from odyssey.model import build_network
+
+    task = tasks.get("adding", lag=8, sizes={"train": 2, "valid": 2, "test": 4})
+    net = build_network(task, "V", 16, seed=0)
+    profile = gradients.gradient_profile(net, task, list(task.split("test")))
+    assert profile.shape == (8,) and bool((profile > 0).all())
+    assert all(p.grad is None for p in net.parameters())
