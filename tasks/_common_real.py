@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import pickle
@@ -20,15 +21,23 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.base import DataError, atomic_write, sha256_file
+from tasks.base import (
+    DataError,
+    atomic_write,
+    load_arrays_verified,
+    save_arrays_atomic,
+    sha256_file,
+)
 
 __all__ = [
     "arrays_digest",
     "download_file",
     "fit_standardizer",
+    "load_cache",
     "repo_root",
     "resources_dir",
     "restricted_pickle_load",
+    "save_cache",
     "shared_data_dir",
 ]
 
@@ -68,6 +77,35 @@ def arrays_digest(arrays: Mapping[str, np.ndarray]) -> str:
         h.update(f"{key}|{a.dtype.str}|{a.shape}|".encode())
         h.update(a.tobytes())
     return h.hexdigest()
+
+
+def save_cache(path: str | Path, arrays: Mapping[str, np.ndarray], manifest: dict) -> dict:
+    """Write arrays plus a JSON manifest (with their content hash) as one ``.npz``, atomically.
+
+    One file and one rename, so concurrent writers cannot leave a cache whose parts disagree.
+    Returns the manifest as stored (with ``content_sha256``).
+    """
+    stored = {**manifest, "content_sha256": arrays_digest(arrays)}
+    save_arrays_atomic(path, {**arrays, "manifest": np.array(json.dumps(stored, sort_keys=True))})
+    return stored
+
+
+def load_cache(path: str | Path) -> tuple[dict[str, np.ndarray], dict] | None:
+    """(arrays, manifest) of a cache written by `save_cache`; None (logged) if it is missing,
+    unreadable or fails its content hash, so the caller rebuilds it."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    try:
+        arrays = load_arrays_verified(p, None, "it will be rebuilt")
+        manifest = json.loads(str(arrays.pop("manifest")))
+    except (DataError, KeyError, ValueError) as exc:
+        log.warning("cache %s unreadable (%s); rebuilding", p, exc)
+        return None
+    if not isinstance(manifest, dict) or arrays_digest(arrays) != manifest.get("content_sha256"):
+        log.warning("cache %s fails its content hash; rebuilding", p)
+        return None
+    return arrays, manifest
 
 
 class _NoGlobalsUnpickler(pickle.Unpickler):

@@ -34,7 +34,6 @@ Task and metric: :mod:`tasks._pianoroll` (next frame, 88 sigmoid units, NLL per 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import re
@@ -45,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from tasks._common_real import arrays_digest, resources_dir
+from tasks._common_real import load_cache, resources_dir, save_cache
 from tasks._pianoroll import HIGHEST_NOTE, LOWEST_NOTE, N_KEYS, PianoRollTask, steps_to_roll
-from tasks.base import SPLITS, DataError, load_arrays_verified, save_arrays_atomic
+from tasks.base import SPLITS, DataError
 
 __all__ = [
     "BachChoralesTask",
@@ -126,7 +125,7 @@ def score_to_steps(score: Any) -> tuple[list[list[int]], dict[str, Any]]:
     return [sorted(s) for s in steps], facts
 
 
-def _prepare_arrays(names: Sequence[str]) -> dict[str, np.ndarray]:
+def _prepare_arrays(names: Sequence[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Parse, transpose, roll, dedupe and split the named chorales (the slow part)."""
     import music21
     from music21 import corpus
@@ -183,34 +182,25 @@ def _prepare_arrays(names: Sequence[str]) -> dict[str, np.ndarray]:
         "shift": np.array(shifts, dtype=np.int8),  # (n,) semitones applied
         "mode": np.array(modes, dtype=str),  # (n,) major / minor
     }
-    manifest["content_sha256"] = arrays_digest(arrays)
-    arrays["manifest"] = np.array(json.dumps(manifest, sort_keys=True))
-    return arrays
+    return arrays, manifest
 
 
 def build_cache(path: str | Path, names: Sequence[str] | None = None) -> Path:
     """Prepare the chorales (default: all of music21's) into the ``.npz`` cache at ``path``."""
-    arrays = _prepare_arrays(chorale_names() if names is None else list(names))
-    save_arrays_atomic(path, arrays)
+    arrays, manifest = _prepare_arrays(chorale_names() if names is None else list(names))
+    save_cache(path, arrays, manifest)
     log.info("bach_chorales: wrote %s", path)
     return Path(path)
 
 
 def _read_cache(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
     """The cache's arrays and manifest if the file exists, is intact and current; else None."""
-    if not path.is_file():
-        return None
-    try:
-        arrays = load_arrays_verified(path, None, HOW_TO_GET)
-        manifest = json.loads(str(arrays.pop("manifest")))
-    except (DataError, KeyError, ValueError) as exc:
-        log.warning("bach_chorales: cache %s unreadable (%s); rebuilding", path, exc)
-        return None
     import music21
 
-    if arrays_digest(arrays) != manifest.get("content_sha256"):
-        log.warning("bach_chorales: cache %s fails its content hash; rebuilding", path)
+    cached = load_cache(path)
+    if cached is None:
         return None
+    arrays, manifest = cached
     if (manifest.get("rule_version"), manifest.get("music21_version")) != (
         RULE_VERSION,
         music21.__version__,

@@ -49,8 +49,8 @@ from typing import Any
 
 import numpy as np
 
-from tasks._common_real import arrays_digest, fit_standardizer, resources_dir
-from tasks.base import SPLITS, DataError, Example, Task, load_arrays_verified, save_arrays_atomic
+from tasks._common_real import fit_standardizer, load_cache, resources_dir, save_cache
+from tasks.base import SPLITS, DataError, Example, Task
 
 __all__ = [
     "CHARACTERS",
@@ -204,7 +204,7 @@ class IamOnlineTask(Task):
         )
         return self.cache_dir / f"iam_online-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
 
-    def _extract(self) -> dict[str, np.ndarray]:
+    def _extract(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         if self.data_path is None or self.split_dir is None:
             raise DataError(f"no IAM-OnDB copy configured; {HOW_TO_GET}")
         root = self.data_path
@@ -263,31 +263,20 @@ class IamOnlineTask(Task):
             "sizes": sizes,
             "dropped_chars": dropped_chars,
             "lines_without_strokes_or_text": missing_lines,
-            "content_sha256": arrays_digest(arrays),
         }
-        arrays["manifest"] = np.array(json.dumps(manifest, sort_keys=True))
-        return arrays
+        return arrays, manifest
 
-    def _load_arrays(self) -> dict[str, np.ndarray]:
+    def _load_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         path = self.cache_path()
-        if path.is_file():
-            try:
-                arrays = load_arrays_verified(path, None, HOW_TO_GET)
-                manifest = json.loads(str(arrays["manifest"]))
-                body = {k: v for k, v in arrays.items() if k != "manifest"}
-                if arrays_digest(body) == manifest.get("content_sha256"):
-                    return arrays
-                log.warning("iam_online: cache %s fails its content hash; rebuilding", path)
-            except (DataError, KeyError, ValueError) as exc:
-                log.warning("iam_online: cache %s unreadable (%s); rebuilding", path, exc)
-        arrays = self._extract()
-        save_arrays_atomic(path, arrays)
-        return arrays
+        cached = load_cache(path)
+        if cached is None:
+            arrays, manifest = self._extract()
+            cached = arrays, save_cache(path, arrays, manifest)
+        return cached
 
     def _build_split(self, name: str) -> list[Example]:
         if self._data is None:
-            arrays = self._load_arrays()
-            self.manifest = json.loads(str(arrays["manifest"]))
+            arrays, self.manifest = self._load_arrays()
             p_off = np.concatenate([[0], np.cumsum(arrays["n_points"])])  # (lines + 1,)
             l_off = np.concatenate([[0], np.cumsum(arrays["n_labels"])])  # (lines + 1,)
             feats = arrays["features"].astype(np.float64)  # (N, 4)

@@ -44,10 +44,10 @@ from typing import Any
 
 import numpy as np
 
-from tasks._common_real import arrays_digest, resources_dir
+from tasks._common_real import load_cache, resources_dir, save_cache
 from tasks.audio_features import n_frames, speech_features
 from tasks.audio_io import AudioFormatError, read_audio
-from tasks.base import SPLITS, DataError, Example, Task, load_arrays_verified, save_arrays_atomic
+from tasks.base import SPLITS, DataError, Example, Task
 
 __all__ = [
     "CORE_TEST_SPEAKERS",
@@ -281,7 +281,7 @@ class TimitTask(Task):
         )
         return self.cache_dir / f"timit-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
 
-    def _extract(self) -> dict[str, np.ndarray]:
+    def _extract(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         if self.data_path is None:
             raise DataError(f"no TIMIT copy configured; {HOW_TO_GET}")
         splits = select_splits(
@@ -315,32 +315,15 @@ class TimitTask(Task):
             "uids": np.array(uids, dtype=str),  # (U,)
             "split": np.array(split_ids, dtype=np.int8),  # (U,)
         }
-        manifest = {"sizes": sizes, "content_sha256": arrays_digest(arrays)}
-        arrays["manifest"] = np.array(json.dumps(manifest, sort_keys=True))
-        return arrays
-
-    def _read_cache(self, path: Path) -> dict[str, np.ndarray] | None:
-        """The cached arrays if the file exists and passes its content hash, else None."""
-        if not path.is_file():
-            return None
-        try:
-            arrays = load_arrays_verified(path, None, HOW_TO_GET)
-            manifest = json.loads(str(arrays.pop("manifest")))
-        except (DataError, KeyError, ValueError) as exc:
-            log.warning("timit: cache %s unreadable (%s); rebuilding", path, exc)
-            return None
-        if arrays_digest(arrays) != manifest.get("content_sha256"):
-            log.warning("timit: cache %s fails its content hash; rebuilding", path)
-            return None
-        return arrays
+        return arrays, {"sizes": sizes, "features": self.feature_options}
 
     def _load_arrays(self) -> dict[str, np.ndarray]:
         path = self.cache_path()
-        arrays = self._read_cache(path)
-        if arrays is None:
-            arrays = self._extract()
-            save_arrays_atomic(path, arrays)
-            arrays.pop("manifest")
+        cached = load_cache(path)
+        if cached is not None:
+            return cached[0]
+        arrays, manifest = self._extract()
+        save_cache(path, arrays, manifest)
         return arrays
 
     def _build_split(self, name: str) -> list[Example]:

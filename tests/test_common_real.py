@@ -61,3 +61,17 @@ def test_fit_standardizer() -> None:
     mean, std = cr.fit_standardizer(seqs)
     np.testing.assert_allclose(mean, [3.0, 5.0])
     np.testing.assert_allclose(std, [np.sqrt(8 / 3), 1.0])  # constant channel -> std 1
+
+
+def test_cache_round_trip_and_tamper(tmp_path: Path) -> None:
+    path = tmp_path / "c" / "x.npz"
+    assert cr.load_cache(path) is None
+    stored = cr.save_cache(path, {"a": np.arange(3)}, {"note": "hi"})
+    arrays, manifest = cr.load_cache(path)
+    assert manifest == stored and manifest["note"] == "hi"
+    np.testing.assert_array_equal(arrays["a"], [0, 1, 2])
+    assert [p.name for p in path.parent.iterdir()] == ["x.npz"]  # no temp file left
+    np.savez(path, a=np.arange(4), manifest=np.array('{"content_sha256": "x"}'))
+    assert cr.load_cache(path) is None  # fails its content hash
+    path.write_bytes(b"not a zip")
+    assert cr.load_cache(path) is None

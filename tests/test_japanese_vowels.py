@@ -3,29 +3,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
-import tasks
-from tasks import _aeon
-from tasks.base import DataError
+from test_uea import check_archive_task  # tests/ is on sys.path under pytest
 
 
 def test_archive_sizes_shapes_and_lengths() -> None:
-    try:
-        _aeon.fetch_wheel()
-    except DataError as exc:
-        pytest.skip(f"aeon wheel not obtainable here: {exc}")
-    task = tasks.get("japanese_vowels")
-    info = task.info()
-    assert info["sizes"] == {"train": 216, "valid": 54, "test": 370}
-    assert (task.input_size, task.output_size) == (12, 9)
-    assert (task.target_kind, task.output_kind, task.metric_name) == ("final", "softmax", "error")
-    lows = min(v["min"] for v in info["lengths"].values())
-    highs = max(v["max"] for v in info["lengths"].values())
-    assert (lows, highs) == (7, 29)
-    counts = info["class_counts"]
-    assert all(c > 0 for c in counts["valid"]) and len(counts["train"]) == 9
-    x = np.concatenate([e.x for e in task.split("train")])  # (steps, channels)
-    np.testing.assert_allclose(x.mean(axis=0), 0.0, atol=1e-4)
-    np.testing.assert_allclose(x.std(axis=0), 1.0, atol=1e-3)
+    check_archive_task("japanese_vowels", (216, 54, 370), (12, 9), (7, 29))

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+import tasks
+from tasks import _aeon
 from tasks._uea import UeaTask, stratified_holdout
 from tasks.base import DataError, make_rng
 
@@ -84,3 +86,31 @@ def test_stratified_holdout() -> None:
     tr, va = stratified_holdout(labels, 0.2, make_rng(0, "x"))
     assert np.bincount(labels[va], minlength=3).tolist() == [6, 1, 0]
     assert sorted(np.concatenate([tr, va]).tolist()) == list(range(36))
+
+
+def check_archive_task(
+    name: str,
+    sizes: tuple[int, int, int],
+    widths: tuple[int, int],
+    length_range: tuple[int, int],
+) -> None:
+    """Shared check of a real archive task (used by the per-task test modules): split sizes,
+    input/output widths, length range, every class in validation, z-scored training inputs.
+    Skips where the pinned aeon wheel cannot be obtained."""
+    try:
+        _aeon.fetch_wheel()
+    except DataError as exc:
+        pytest.skip(f"aeon wheel not obtainable here: {exc}")
+    task = tasks.get(name)
+    info = task.info()
+    assert info["sizes"] == dict(zip(("train", "valid", "test"), sizes, strict=True))
+    assert (task.input_size, task.output_size) == widths
+    assert (task.target_kind, task.output_kind, task.metric_name) == ("final", "softmax", "error")
+    lows = min(v["min"] for v in info["lengths"].values())
+    highs = max(v["max"] for v in info["lengths"].values())
+    assert (lows, highs) == length_range
+    counts = info["class_counts"]
+    assert all(c > 0 for c in counts["valid"]) and len(counts["train"]) == widths[1]
+    x = np.concatenate([e.x for e in task.split("train")])  # (steps, channels)
+    np.testing.assert_allclose(x.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(x.std(axis=0), 1.0, atol=1e-3)
