@@ -5,6 +5,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+#: A state over time: a list of T tensors (B, N) or one time-major tensor (T, B, N).
+StateSeq = list[Tensor] | Tensor
+
+
+def _time_major(seq: StateSeq) -> Tensor:
+    """(T, B, N) view of a state sequence."""
+    return seq if isinstance(seq, Tensor) else torch.stack(seq, 0)
+
 
 class RecurrentCell(nn.Module):
     """One layer, one direction. Subclasses define the equations; the network stacks them.
@@ -76,14 +84,14 @@ class RecurrentCell(nn.Module):
         else:
             rows = torch.arange(x.shape[0], device=x.device)
             last = (lengths.to(x.device) - 1).clamp(min=0)
-            final = tuple(torch.stack(s, 1)[rows, last] for s in states)
+            final = tuple(_time_major(s)[last, rows] for s in states)
         return outputs, final
 
-    def scan_fast(self, x: Tensor) -> tuple[Tensor, tuple[list[Tensor], ...]]:
-        """Fast loop: outputs (B, T, N) and, per state, the list of its T values (B, N)."""
+    def scan_fast(self, x: Tensor) -> tuple[Tensor, tuple[StateSeq, ...]]:
+        """Fast loop: outputs (B, T, N) and, per state, its T values, time-major (see StateSeq)."""
         raise NotImplementedError
 
-    def scan_eager(self, x: Tensor) -> tuple[Tensor, tuple[list[Tensor], ...]]:
+    def scan_eager(self, x: Tensor) -> tuple[Tensor, tuple[StateSeq, ...]]:
         """Reference loop, gate by gate in the paper's notation; same return as scan_fast."""
         raise NotImplementedError
 

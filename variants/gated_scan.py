@@ -1,0 +1,274 @@
+"""The gated cell's recurrent loop as one autograd Function with a hand-written backward (BPTT).
+
+Forward: the equations of ``variants.gated`` step by step, in place, outside autograd. Backward: the
+paper's BPTT deltas (Greff et al. 2017, Sec. II-B), generalised to every variant:
+
+    δy^t = Δ^t + R^T δpre^{t+1}                      (R: all recurrent blocks; FGR: also δa^t)
+    δō^t = δy^t ⊙ h(c^t) ⊙ σ'(ō^t)
+    δc^t = δy^t ⊙ o^t ⊙ h'(c^t) + p_o ⊙ δō^t + p_i ⊙ δī^{t+1} + p_f ⊙ δf̄^{t+1} + δc^{t+1} ⊙ f^{t+1}
+    δf̄^t = δc^t ⊙ c^{t-1} ⊙ σ'(f̄^t)    δī^t = δc^t ⊙ z^t ⊙ σ'(ī^t)    δz̄^t = δc^t ⊙ i^t ⊙ g'(z̄^t)
+
+with CIFG using (z^t - c^{t-1}) in δī^t and f = 1 - i, and FGR adding the previous activations'
+deltas G^T δpre^{t+1} to δi, δf, δo. Every factor that does not depend on the deltas (σ', h', ...)
+is computed for all steps at once before the loop; weight gradients are one matrix product.
+
+Speed: tanh(z̄) is computed as 2σ(2z̄) - 1 (one sigmoid call for the i, f, z blocks; torch's CPU
+tanh costs about four sigmoids). Tensors are time-major: xp (T, B, B_k N) = W x + b of every step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from variants.spec import GatedSpec
+
+
+class _Layout:
+    """Column blocks and flags of a spec, resolved once per call."""
+
+    def __init__(self, spec: GatedSpec, n: int) -> None:
+        self.n = n
+        blocks = spec.blocks
+        self.z = blocks.index("z")
+        self.i = blocks.index("i") if "i" in blocks else -1
+        self.f = blocks.index("f") if "f" in blocks else -1
+        self.o = blocks.index("o") if "o" in blocks else -1
+        self.peep = {g: j for j, g in enumerate(spec.peephole_gates)}
+        # i and f (when present) are the first blocks; their peepholes are the first rows of p.
+        self.n_if_peep = sum(1 for g in ("i", "f") if g in self.peep)
+        self.g_tanh = spec.g == "tanh"
+        self.h_tanh = spec.h == "tanh"
+        self.coupled = spec.coupled
+        self.fgr = spec.gate_recurrence
+        # i, f and (tanh) z are contiguous from column 0: one sigmoid call covers them.
+        self.sig_end = (self.z + 1) * n if self.g_tanh else self.z * n
+
+
+def _forward(
+    lay: _Layout, xp: Tensor, w_hh: Tensor, peep: Tensor | None, gmat: Tensor | None
+) -> tuple[Tensor, ...]:
+    """Run the loop; returns Y, C, h(C) (T, B, N) and the activations A (T, B, B_k N)."""
+    t_len, b, _ = xp.shape
+    n = lay.n
+    # The activations overwrite a copy of xp in place (addmm_ adds y' R^T without a copy).
+    acts = xp.clone()  # (T, B, B_k N): z after g, gates after σ
+    rec_t = w_hh.t()  # (N, B_k N)
+    if lay.g_tanh:  # tanh(z̄) = 2σ(2z̄) - 1: feed 2z̄ into the shared sigmoid
+        acts[:, :, lay.z * n : (lay.z + 1) * n] *= 2.0
+        rec_t = rec_t.clone()
+        rec_t[:, lay.z * n : (lay.z + 1) * n] *= 2.0
+    gmat_t = gmat.t() if gmat is not None else None  # (B_k N, B_k N): a' -> pre
+    cells = xp.new_empty(t_len, b, n)
+    hcs = xp.new_empty(t_len, b, n) if (lay.h_tanh and lay.o >= 0) else None
+    ys = xp.new_empty(t_len, b, n)
+    y = xp.new_zeros(b, n)
+    c = xp.new_zeros(b, n)
+    p_if = peep[: lay.n_if_peep].unsqueeze(0) if lay.n_if_peep else None  # (1, k, N)
+    p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
+    for t in range(t_len):
+        a = acts[t]  # (B, B_k N)
+        a.addmm_(y, rec_t)
+        if gmat_t is not None and t > 0:
+            a.addmm_(acts[t - 1], gmat_t)
+        blk = a.split(n, 1)
+        if p_if is not None:
+            k = lay.n_if_peep
+            a[:, : k * n].view(b, k, n).addcmul_(p_if, c.unsqueeze(1))
+        if lay.sig_end:
+            a[:, : lay.sig_end].sigmoid_()
+        z = blk[lay.z]
+        if lay.g_tanh:
+            z.mul_(2.0).sub_(1.0)
+        c_new = cells[t]
+        if lay.i >= 0:
+            torch.mul(z, blk[lay.i], out=c_new)
+        else:
+            c_new.copy_(z)
+        if lay.coupled:  # + c' (1 - i)
+            c_new.add_(c).addcmul_(c, blk[lay.i], value=-1.0)
+        elif lay.f >= 0:
+            c_new.addcmul_(c, blk[lay.f])
+        else:
+            c_new.add_(c)
+        y_new = ys[t]
+        if lay.o >= 0:
+            o = blk[lay.o]
+            if p_o is not None:
+                o.addcmul_(p_o, c_new)
+            o.sigmoid_()
+            if hcs is not None:
+                torch.mul(torch.tanh(c_new, out=hcs[t]), o, out=y_new)
+            else:
+                torch.mul(c_new, o, out=y_new)
+        elif lay.h_tanh:
+            torch.tanh(c_new, out=y_new)
+        else:
+            y_new.copy_(c_new)
+        y, c = y_new, c_new
+    return ys, cells, hcs, acts
+
+
+def _factors(lay: _Layout, ys: Tensor, cells: Tensor, hcs: Tensor | None, acts: Tensor) -> dict:
+    """Delta-independent factors of the backward pass for all steps at once, each (T, B, N)."""
+    n = lay.n
+    blk = acts.split(n, 2)
+    sig_d = acts * (1.0 - acts)  # σ' of the gate blocks (the z block is unused)
+    dblk = sig_d.split(n, 2)
+    c_prev = torch.cat([torch.zeros_like(cells[:1]), cells[:-1]], 0)
+    # Without the stored h(c), h is linear (h(c) = c) or there is no output gate (h(c) = y).
+    hc = hcs if hcs is not None else (ys if lay.h_tanh else cells)
+    fac: dict[str, Tensor | None] = {"c_prev": c_prev}
+    h_d = 1.0 - hc * hc if lay.h_tanh else None
+    if lay.o >= 0:
+        o = blk[lay.o]
+        fac["d_o"] = dblk[lay.o]
+        fac["fo"] = hc * dblk[lay.o]
+        fac["od"] = o * h_d if h_d is not None else o
+    else:
+        fac["od"] = h_d
+    z = blk[lay.z]
+    g_d = 1.0 - z * z if lay.g_tanh else None
+    if lay.i >= 0:
+        i = blk[lay.i]
+        fac["d_i"] = dblk[lay.i]
+        fac["fi"] = ((z - c_prev) if lay.coupled else z) * dblk[lay.i]
+        fac["fz"] = i * g_d if g_d is not None else i
+    else:
+        fac["fz"] = g_d
+    if lay.f >= 0:
+        fac["d_f"] = dblk[lay.f]
+        fac["ff"] = c_prev * dblk[lay.f]
+        fac["fc"] = blk[lay.f]
+    elif lay.coupled:
+        fac["fc"] = 1.0 - blk[lay.i]
+    else:
+        fac["fc"] = None
+    return fac
+
+
+def _backward(
+    lay: _Layout,
+    w_hh: Tensor,
+    peep: Tensor | None,
+    gmat: Tensor | None,
+    saved: tuple[Tensor, ...],
+    d_ys: Tensor | None,
+    d_cells: Tensor | None,
+) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+    """BPTT through the loop; returns d xp (T, B, B_k N), d w_hh, d peephole, d gmat."""
+    ys, cells, hcs, acts = saved
+    t_len, b, n = ys.shape
+    # δy of every step, accumulated in place (addmm_ avoids a copy per step).
+    d_y_all = (
+        torch.zeros_like(ys) if d_ys is None else d_ys.clone(memory_format=torch.contiguous_format)
+    )
+    fac = _factors(lay, ys, cells, hcs, acts)
+    fo, od, fi, fz, ff, fc = (fac.get(k) for k in ("fo", "od", "fi", "fz", "ff", "fc"))
+    p_i = peep[lay.peep["i"]] if "i" in lay.peep else None
+    p_f = peep[lay.peep["f"]] if "f" in lay.peep else None
+    p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
+    dpre = torch.empty_like(acts)  # (T, B, B_k N): deltas of the pre-activations
+    carry: Tensor | None = None
+    for t in range(t_len - 1, -1, -1):
+        dblk = dpre[t].split(n, 1)
+        dg = None
+        dy = d_y_all[t]  # (B, N)
+        if t + 1 < t_len:
+            dy.addmm_(dpre[t + 1], w_hh)
+            if gmat is not None:
+                dg = torch.mm(dpre[t + 1], gmat).split(n, 1)  # δ of the previous activations
+        if lay.o >= 0:
+            torch.mul(dy, fo[t], out=dblk[lay.o])
+            if dg is not None:
+                dblk[lay.o].addcmul_(dg[lay.o], fac["d_o"][t])
+        if od is None:
+            dc = dy.clone() if carry is None else carry + dy
+        else:
+            dc = dy * od[t] if carry is None else torch.addcmul(carry, dy, od[t])
+        if d_cells is not None:
+            dc.add_(d_cells[t])
+        if p_o is not None:
+            dc.addcmul_(p_o, dblk[lay.o])
+        if lay.i >= 0:
+            torch.mul(dc, fi[t], out=dblk[lay.i])
+            if dg is not None:
+                dblk[lay.i].addcmul_(dg[lay.i], fac["d_i"][t])
+        if fz is not None:
+            torch.mul(dc, fz[t], out=dblk[lay.z])
+        else:
+            dblk[lay.z].copy_(dc)
+        if lay.f >= 0:
+            torch.mul(dc, ff[t], out=dblk[lay.f])
+            if dg is not None:
+                dblk[lay.f].addcmul_(dg[lay.f], fac["d_f"][t])
+        carry = dc * fc[t] if fc is not None else dc
+        if p_i is not None:
+            carry.addcmul_(p_i, dblk[lay.i])
+        if p_f is not None:
+            carry.addcmul_(p_f, dblk[lay.f])
+
+    # Weight gradients: one product over all steps (step 0 saw zero y' and activations).
+    width = dpre.shape[2]
+    d_later = dpre[1:].reshape(-1, width)  # ((T - 1) B, B_k N)
+    d_w_hh = d_later.t() @ ys[:-1].reshape(-1, n)  # (B_k N, N)
+    d_gmat = d_later.t() @ acts[:-1].reshape(-1, width) if gmat is not None else None
+    d_peep = None
+    if peep is not None:
+        rows = []
+        for g in lay.peep:
+            col = {"i": lay.i, "f": lay.f, "o": lay.o}[g]
+            seen = cells if g == "o" else fac["c_prev"]
+            rows.append((dpre[:, :, col * n : (col + 1) * n] * seen).sum((0, 1)))
+        d_peep = torch.stack(rows, 0)  # (P, N)
+    return dpre, d_w_hh, d_peep, d_gmat
+
+
+class GatedScan(torch.autograd.Function):
+    """(xp, w_hh, peephole, gmat) -> (Y, C), each (T, B, N); see the module docstring."""
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        xp: Tensor,
+        w_hh: Tensor,
+        peep: Tensor | None,
+        gmat: Tensor | None,
+        spec: GatedSpec,
+    ) -> tuple[Tensor, Tensor]:
+        lay = _Layout(spec, w_hh.shape[1])
+        ys, cells, hcs, acts = _forward(lay, xp, w_hh, peep, gmat)
+        ctx.lay = lay
+        ctx.has_hcs = hcs is not None
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(w_hh, peep, gmat, ys, cells, hcs, acts)
+        return ys, cells
+
+    @staticmethod
+    @once_differentiable
+    def backward(
+        ctx: Any, d_ys: Tensor | None, d_cells: Tensor | None
+    ) -> tuple[Tensor | None, ...]:
+        w_hh, peep, gmat, ys, cells, hcs, acts = ctx.saved_tensors
+        dxp, d_w_hh, d_peep, d_gmat = _backward(
+            ctx.lay, w_hh, peep, gmat, (ys, cells, hcs, acts), d_ys, d_cells
+        )
+        return dxp, d_w_hh, d_peep, d_gmat, None
+
+
+def gated_scan(
+    spec: GatedSpec, xp: Tensor, w_hh: Tensor, peep: Tensor | None, gmat: Tensor | None
+) -> tuple[Tensor, Tensor]:
+    """Outputs Y and cells C (T, B, N) of the gated loop, with the hand-written backward.
+
+    Args:
+        xp: (T, B, B_k N) input projection of every step (bias included).
+        w_hh: (B_k N, N) recurrent weights of all blocks (pre += y' w_hh^T).
+        peep: (P, N) peephole weights (gates i, f, o that have one) or None.
+        gmat: (B_k N, B_k N) FGR gate recurrence over the previous activations of all blocks
+            (pre += a' gmat^T; rows and columns of z are zero) or None.
+    """
+    return GatedScan.apply(xp.contiguous(), w_hh.contiguous(), peep, gmat, spec)
