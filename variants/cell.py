@@ -67,6 +67,12 @@ class RecurrentCell(nn.Module):
             views[key].copy_(value)
 
     # --- running over time ------------------------------------------------------------------
+    def forward(
+        self, x: Tensor, lengths: Tensor | None = None, fast: bool = True
+    ) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """Same as :meth:`scan` (so that the cell works with ``torch.func.functional_call``)."""
+        return self.scan(x, lengths, fast)
+
     def scan(
         self, x: Tensor, lengths: Tensor | None, fast: bool
     ) -> tuple[Tensor, tuple[Tensor, ...]]:
