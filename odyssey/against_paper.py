@@ -14,6 +14,12 @@ from typing import Any
 from odyssey.paper_numbers import DATASETS, FINDINGS, PaperDataset, dataset_for_task
 
 AGREE, DISAGREE, NOT_TESTABLE = "agree", "disagree", "not testable"
+_LABELS = {
+    "learning_rate": "learning rate",
+    "one_minus_momentum": "momentum",
+    "hidden_size": "hidden size",
+    "input_noise": "input noise",
+}
 
 
 def _verdicts(analysis: dict, which: str) -> dict[str, str]:
@@ -137,11 +143,12 @@ def _hyperparameter_finding(fkey: str, analysis: dict, key: str | None, directio
     if fkey == "lr_first":
         ok = ranking[0] == "learning_rate" and main["learning_rate"] > 2.0 / 3.0
         return (AGREE if ok else DISAGREE), (
-            f"{scope}: first is {ranking[0]}; learning rate {_pct(main['learning_rate'])}"
+            f"{scope}: first is {_LABELS[ranking[0]]}; learning rate {_pct(main['learning_rate'])}"
         )
     if fkey == "hidden_second":
         ok = len(ranking) > 1 and ranking[1] == "hidden_size"
-        return (AGREE if ok else DISAGREE), f"{scope}: order {', '.join(ranking)}"
+        order = ", ".join(_LABELS[k] for k in ranking)
+        return (AGREE if ok else DISAGREE), f"{scope}: order {order}"
     if fkey == "momentum_small":
         share = main["one_minus_momentum"]
         return (AGREE if share < 0.01 else DISAGREE), f"{scope}: momentum {_pct(share)}"
@@ -167,6 +174,8 @@ def compare_numbers(analysis: dict) -> dict[str, Any] | None:
     if dataset is None:
         return None
     rows: list[list[str]] = []
+    # Our TIMIT error and IAM CER are fractions; the paper prints percent.
+    factor = 100.0 if dataset.unit == "%" else 1.0
     summary = {r["variant"]: r for r in analysis["summary_all"]}
     top = {r["variant"]: r for r in analysis["summary_top10"]}
     best = _overall_best(analysis)
@@ -174,17 +183,17 @@ def compare_numbers(analysis: dict) -> dict[str, Any] | None:
         [
             "best trial by validation (test)",
             f"ours {best[0]} / paper {dataset.best_variant}" if best else dataset.best_variant,
-            _fmt(best[1]) if best else "n/a",
+            _fmt(best[1], factor) if best else "n/a",
             dataset.best.text,
             dataset.best.tag,
         ]
     )
     for variant, number in dataset.top10_mean.items():
         ours = top.get(variant, {}).get("mean")
-        rows.append(["mean of best 10 %", variant, _fmt(ours), number.text, number.tag])
+        rows.append(["mean of best 10 %", variant, _fmt(ours, factor), number.text, number.tag])
     for variant, number in dataset.all_mean.items():
         ours = summary.get(variant, {}).get("mean")
-        rows.append(["mean of all trials", variant, _fmt(ours), number.text, number.tag])
+        rows.append(["mean of all trials", variant, _fmt(ours, factor), number.text, number.tag])
     ours_sig_all = ", ".join(s["variant"] for s in analysis["significant_all"]) or "none"
     ours_sig_top = ", ".join(s["variant"] for s in analysis["significant_top10"]) or "none"
     rows.append(
@@ -210,7 +219,7 @@ def compare_numbers(analysis: dict) -> dict[str, Any] | None:
     return {
         "dataset": dataset.label,
         "metric": f"{dataset.metric} ({dataset.unit})",
-        "ours_metric": analysis["metric_name"],
+        "ours_metric": analysis["metric_name"] + (" x 100" if factor != 1.0 else ""),
         "rows": rows,
     }
 
@@ -225,9 +234,9 @@ def _overall_best(analysis: dict) -> tuple[str, float] | None:
     return best["variant"], best["best_test"]
 
 
-def _fmt(value: float | None) -> str:
-    """Compact number formatting for the comparison table."""
-    return "n/a" if value is None else f"{value:.4g}"
+def _fmt(value: float | None, factor: float = 1.0) -> str:
+    """Compact number formatting for the comparison table (``factor``: fraction -> percent)."""
+    return "n/a" if value is None else f"{value * factor:.4g}"
 
 
 def paper_datasets() -> list[str]:

@@ -152,7 +152,7 @@ def variant_boxes(
             subset.loc[subset["variant"] == v, "n_params"].astype(float).mean() for v in variants
         ]
         twin = ax.twinx()
-        twin.bar(range(len(variants)), params, width=0.8, color="#d9d9d9", zorder=0)
+        twin.bar(range(len(variants)), params, width=0.7, color="#ececec", zorder=0)
         twin.set_ylabel("mean parameters", color="#777777")
         twin.tick_params(axis="y", colors="#777777")
         ax.set_zorder(twin.get_zorder() + 1)

@@ -127,7 +127,16 @@ def run_probe(cfg: dict, out_csv: Path | str) -> pd.DataFrame:
                 for k, value in enumerate(gradient_profile(net, task, probe).tolist()):
                     rows.append({**base, "stage": "init", "kind": "norm", "k": k, "value": value})
                 start = time.perf_counter()
-                record = train_trial(task, variant, params, seed, budget, keep_model=True)
+                record = train_trial(
+                    task,
+                    variant,
+                    params,
+                    seed,
+                    budget,
+                    device=str(cfg.get("device", "cpu")),
+                    threads=int(cfg.get("threads_per_worker", 1)),
+                    keep_model=True,
+                )
                 wall = time.perf_counter() - start
                 trained = record.model.to("cpu")
                 for k, value in enumerate(gradient_profile(trained, task, probe).tolist()):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -96,12 +97,22 @@ def _load(directory: Path) -> dict[str, Any]:
     }
 
 
+_NUMERIC = re.compile(r"^[-+−–]?[\d.,]*(e[-+]?\d+)?( ?%| s| min| h)?( ± [\d.]+ ?%)?$|^–$|^n/a$")
+
+
 def _table(header: list[str], rows: list[list[Any]], csv_path: Path) -> dict[str, Any]:
-    """A table for the template (strings) and the same table as CSV beside the PDF."""
+    """A table for the template (strings, with column alignment) and the same table as CSV.
+
+    Columns whose cells are all numbers are right-aligned, the others left-aligned.
+    """
     rows = [[str(c) for c in row] for row in rows]
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows, columns=header).to_csv(csv_path, index=False)
-    return {"header": header, "rows": rows}
+    align = [
+        "r" if rows and all(_NUMERIC.match(row[j]) for row in rows) else "l"
+        for j in range(len(header))
+    ]
+    return {"header": header, "rows": rows, "align": align}
 
 
 def _metric_label(analysis: dict) -> str:
@@ -117,6 +128,14 @@ def _task_label(task: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+def _verdict(row: dict, reliable: bool) -> str:
+    """The Welch verdict; in parentheses where the test is not meaningful (too few trials)."""
+    verdict = row.get("verdict") or "n/a"
+    if reliable or verdict in ("n/a", "reference"):
+        return verdict
+    return f"({verdict})"
+
+
 def _variant_tables(a: dict, tables: Path) -> tuple[dict, dict]:
     """Per-variant tables: all trials and best 10 % (Fig. 3 numbers and Welch tests)."""
     task = a["task"]
@@ -136,7 +155,7 @@ def _variant_tables(a: dict, tables: Path) -> tuple[dict, dict]:
                 pval(r.get("p")),
                 pval(r.get("p_bonferroni")),
                 num(r.get("hedges_g"), 3),
-                r.get("verdict") or "n/a",
+                _verdict(r, a["reliable"]["welch_all"]),
             ]
         )
     table_all = _table(
@@ -173,7 +192,7 @@ def _variant_tables(a: dict, tables: Path) -> tuple[dict, dict]:
                 pval(r.get("p")),
                 pval(r.get("p_bonferroni")),
                 num(r.get("hedges_g"), 3),
-                r.get("verdict") or "n/a",
+                _verdict(r, a["reliable"]["welch_top"]),
             ]
         )
     table_top = _table(
@@ -621,8 +640,18 @@ def build_report(
     for d in loaded:
         a = d["analysis"]
         task = a["task"]
-        sig_all = {s["variant"] for s in a["significant_all"]}
-        sig_top = {s["variant"] for s in a["significant_top10"]}
+        # Significance is drawn only where the tests are meaningful (no noise as findings).
+        sig_all = (
+            {s["variant"] for s in a["significant_all"]} if a["reliable"]["welch_all"] else set()
+        )
+        sig_top = (
+            {s["variant"] for s in a["significant_top10"]} if a["reliable"]["welch_top"] else set()
+        )
+        not_drawn = [
+            label
+            for label, key in (("all trials", "welch_all"), ("best 10 %", "welch_top"))
+            if not a["reliable"][key]
+        ]
         box_fig = figures.variant_boxes(
             d["trials"], sig_all, sig_top, _metric_label(a), figs / f"{task}_boxes"
         )
@@ -649,6 +678,12 @@ def build_report(
                     "axis): significantly different from V (Welch's t-test, alpha 0.05, "
                     f"Bonferroni over {m_all} resp. {m_top} comparisons). Grey bars, right axis: "
                     "mean parameter count."
+                    + (
+                        f" Significance is not drawn for {' and '.join(not_drawn)}: too few "
+                        "trials for the tests to be meaningful."
+                        if not_drawn
+                        else ""
+                    )
                 ),
                 "table_all": table_all,
                 "table_all_caption": (
@@ -656,7 +691,7 @@ def build_report(
                     f"({a['metric_name']}, {a['direction']}). best: test value of the trial best "
                     "by validation. Δ: mean minus V's mean; p: Welch's t-test against V; p·m: "
                     f"Bonferroni-adjusted (m = {m_all}); g: Hedges' g (average-variance "
-                    f"denominator).{reliability}"
+                    f"denominator). Verdicts in parentheses: test not meaningful.{reliability}"
                 ),
                 "table_top": table_top,
                 "table_top_caption": (
