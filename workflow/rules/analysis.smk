@@ -22,9 +22,17 @@ rule gradients:
     output:
         GRADIENTS_CSV,
     params:
-        probe=config["gradients"],
-        task=config["tasks"].get(config["gradients"]["task"]),
-        seed=config["seed"],
+        # what the probe depends on: its own section, the seed, and its task's options and budget
+        probe=canonical(
+            {
+                "gradients": config["gradients"],
+                "seed": config["seed"],
+                "task": {
+                    key: config["tasks"].get(config["gradients"]["task"], {}).get(key)
+                    for key in ("options", "budget")
+                },
+            }
+        ),
     threads: config["threads_per_worker"]
     log:
         f"{LOGS}/gradients.log",

@@ -6,6 +6,7 @@ the run with one line naming it. The validated dict (defaults filled, ODYSSEY_ST
 MLFLOW_TRACKING_URI applied) replaces `config`, so every job sees the same complete configuration.
 """
 
+import json
 import sys
 
 from odyssey.config import ConfigError, validate
@@ -40,6 +41,11 @@ wildcard_constraints:
     task="|".join(TASKS),
     variant="|".join(VARIANTS),
     worker=r"\d+",
+
+
+def canonical(value):
+    """A stable string for a `params` rerun trigger: the order of dict keys does not matter."""
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def study_key(task, variant):

@@ -3,7 +3,7 @@ rule prepare_data:
     output:
         TASK_INFO,
     params:
-        options=lambda wildcards: config["tasks"][wildcards.task]["options"],
+        options=lambda wildcards: canonical(config["tasks"][wildcards.task]["options"]),
     log:
         f"{LOGS}/prepare_data/{{task}}.log",
     resources:

@@ -8,5 +8,6 @@ from joblog import redirect
 import tasks
 
 with redirect(snakemake.log[0]):
-    info = tasks.get(snakemake.wildcards.task, **snakemake.params.options).info()
+    name = snakemake.wildcards.task
+    info = tasks.get(name, **snakemake.config["tasks"][name]["options"]).info()
     Path(snakemake.output[0]).write_text(json.dumps(info, indent=2, default=str) + "\n")
