@@ -40,3 +40,15 @@ def test_final_state_at_each_last_valid_step() -> None:
     torch.testing.assert_close(y_n[1], out[1, 1])
     _, (_, c_solo) = cell.scan(x[1:, :2], None, fast=False)
     torch.testing.assert_close(c_n[1:], c_solo)
+
+
+def test_paper_grads_match_parameter_grads() -> None:
+    torch.manual_seed(1)
+    cell = GatedCell(SPEC, 2, 3)
+    assert all(v.abs().sum() == 0 for v in cell.paper_grads().values())
+    out, _ = cell.scan(torch.randn(2, 4, 2), None, fast=True)
+    out.sum().backward()
+    grads = cell.paper_grads()
+    assert set(grads) == set(cell.paper_shapes())
+    torch.testing.assert_close(grads["R_f"], cell.weight_hh.grad[3:6])
+    torch.testing.assert_close(grads["p_o"], cell.peephole.grad[2])

@@ -55,18 +55,6 @@ def torch_paper_dict(name: str, mod: nn.Module, layers: int, bidir: bool, grads:
     return out
 
 
-def paper_grads(net: variants.RecurrentNetwork) -> dict[str, torch.Tensor]:
-    saved = [p.detach().clone() for p in net.parameters()]
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(p.grad)
-    grads = net.paper_weights()
-    with torch.no_grad():
-        for p, s in zip(net.parameters(), saved, strict=True):
-            p.copy_(s)
-    return grads
-
-
 @pytest.mark.parametrize("padded", [False, True])
 @pytest.mark.parametrize(("layers", "bidir"), [(1, False), (1, True), (2, True)])
 @pytest.mark.parametrize("fast", [True, False])
@@ -106,7 +94,7 @@ def test_matches_torch_module(
     else:
         torch.testing.assert_close(state, state_ref)
     torch.testing.assert_close(x_ours.grad, x_ref.grad)
-    grads = paper_grads(net)
+    grads = net.paper_grads()
     expected_grads = torch_paper_dict(name, ref, layers, bidir, grads=True)
     assert set(grads) == set(expected_grads)
     for key, value in expected_grads.items():

@@ -83,19 +83,6 @@ def random_weights(net: variants.RecurrentNetwork, seed: int) -> dict[str, torch
     }
 
 
-def paper_grads(net: variants.RecurrentNetwork) -> dict[str, torch.Tensor]:
-    """The parameters' gradients in the paper's notation (swap each parameter with its grad)."""
-    saved = [p.detach().clone() for p in net.parameters()]
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(p.grad)
-    grads = net.paper_weights()
-    with torch.no_grad():
-        for p, s in zip(net.parameters(), saved, strict=True):
-            p.copy_(s)
-    return grads
-
-
 @pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("name", variants.PAPER_VARIANTS)
 def test_matches_independent_equations(name: str, fast: bool) -> None:
@@ -119,7 +106,7 @@ def test_matches_independent_equations(name: str, fast: bool) -> None:
     torch.testing.assert_close(y_n[0], expected[:, -1], rtol=1e-10, atol=1e-12)
     assert c_n.shape == (1, B, N)
     torch.testing.assert_close(x_ours.grad, x_ref.grad, rtol=1e-9, atol=1e-11)
-    grads = paper_grads(net)
+    grads = net.paper_grads()
     for key, leaf in leaves.items():
         torch.testing.assert_close(grads[key], leaf.grad, rtol=1e-9, atol=1e-11, msg=key)
 

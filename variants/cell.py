@@ -14,10 +14,22 @@ def _time_major(seq: StateSeq) -> Tensor:
     return seq if isinstance(seq, Tensor) else torch.stack(seq, 0)
 
 
+def block_views(packed: dict[str, Tensor], blocks: tuple[str, ...], n: int) -> dict[str, Tensor]:
+    """``W_k``, ``R_k``, ``b_k`` views of row block k (N rows each) of the packed ``weight_ih``
+    (B_k N, M), ``weight_hh`` (B_k N, N) and ``bias`` (B_k N)."""
+    views: dict[str, Tensor] = {}
+    for j, k in enumerate(blocks):
+        rows = slice(j * n, (j + 1) * n)
+        views[f"W_{k}"] = packed["weight_ih"][rows]
+        views[f"R_{k}"] = packed["weight_hh"][rows]
+        views[f"b_{k}"] = packed["bias"][rows]
+    return views
+
+
 class RecurrentCell(nn.Module):
     """One layer, one direction. Subclasses define the equations; the network stacks them.
 
-    Subclasses implement :meth:`scan_fast`, :meth:`scan_eager`, :meth:`paper_views` and
+    Subclasses implement :meth:`scan_fast`, :meth:`scan_eager`, :meth:`views` and
     :meth:`paper_shapes`; ``fused_mode`` names the torch fused kernel that computes exactly the same
     equations (``"lstm"``, ``"gru"``, ``"rnn_tanh"``) or is ``None``.
     """
@@ -38,13 +50,25 @@ class RecurrentCell(nn.Module):
         """Key -> shape of every parameter in the paper's notation."""
         raise NotImplementedError
 
+    def views(self, packed: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Key -> view into ``packed`` (tensors shaped like this cell's parameters, by name)."""
+        raise NotImplementedError
+
     def paper_views(self) -> dict[str, Tensor]:
         """Key -> differentiable view into the packed parameters (no copy)."""
-        raise NotImplementedError
+        return self.views(dict(self.named_parameters()))
 
     def paper_weights(self) -> dict[str, Tensor]:
         """Detached copies of the parameters in the paper's notation (DESIGN.md key names)."""
         return {k: v.detach().clone() for k, v in self.paper_views().items()}
+
+    def paper_grads(self) -> dict[str, Tensor]:
+        """The parameters' ``.grad`` in the paper's notation (zeros where there is none)."""
+        grads = {
+            k: (p.grad if p.grad is not None else torch.zeros_like(p)).detach()
+            for k, p in self.named_parameters()
+        }
+        return {k: v.clone() for k, v in self.views(grads).items()}
 
     @torch.no_grad()
     def load_paper_weights(self, weights: dict[str, Tensor], prefix: str = "") -> None:

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from variants.cell import RecurrentCell, StateSeq
+from variants.cell import RecurrentCell, StateSeq, block_views
 from variants.gated_scan import gated_scan
 from variants.spec import GatedSpec
 
@@ -76,21 +76,16 @@ class GatedCell(RecurrentCell):
                     shapes[f"R_{x}{y}"] = (n, n)
         return shapes
 
-    def paper_views(self) -> dict[str, Tensor]:
+    def views(self, packed: dict[str, Tensor]) -> dict[str, Tensor]:
         n = self.hidden_size
-        views: dict[str, Tensor] = {}
-        for j, k in enumerate(self.spec.blocks):
-            rows = slice(j * n, (j + 1) * n)
-            views[f"W_{k}"] = self.weight_ih[rows]
-            views[f"R_{k}"] = self.weight_hh[rows]
-            views[f"b_{k}"] = self.bias[rows]
+        views = block_views(packed, self.spec.blocks, n)
         for j, k in enumerate(self.spec.peephole_gates):
-            views[f"p_{k}"] = self.peephole[j]
+            views[f"p_{k}"] = packed["peephole"][j]
         if self.gate_hh is not None:
             gates = self.spec.gates
             for col, x in enumerate(gates):
                 for row, y in enumerate(gates):
-                    block = self.gate_hh[row * n : (row + 1) * n, col * n : (col + 1) * n]
+                    block = packed["gate_hh"][row * n : (row + 1) * n, col * n : (col + 1) * n]
                     views[f"R_{x}{y}"] = block
         return views
 
@@ -223,33 +218,27 @@ class GatedCell(RecurrentCell):
                     out = out + prev[src] @ w[f"R_{src}{k}"].t()
             return out
 
+        def gate(k: str, xt: Tensor, y_prev: Tensor, c_seen: Tensor) -> Tensor:
+            """σ(W_k x + R_k y' [+ p_k ⊙ c_seen] [+ FGR terms] + b_k)."""
+            bar = pre(k, xt, y_prev)
+            if k in spec.peephole_gates:
+                bar = bar + w[f"p_{k}"] * c_seen
+            return torch.sigmoid(bar)
+
         ys: list[Tensor] = []
         cs: list[Tensor] = []
         for t in range(t_len):
             xt = x[:, t]
             z = act(spec.g, pre("z", xt, y))
             one = torch.ones_like(z)
-            i = one
-            if spec.input_gate:
-                i_bar = pre("i", xt, y)
-                if "i" in spec.peephole_gates:
-                    i_bar = i_bar + w["p_i"] * c
-                i = torch.sigmoid(i_bar)
+            i = gate("i", xt, y, c) if spec.input_gate else one
             f = one
             if spec.coupled:
                 f = 1.0 - i
             elif spec.forget_gate:
-                f_bar = pre("f", xt, y)
-                if "f" in spec.peephole_gates:
-                    f_bar = f_bar + w["p_f"] * c
-                f = torch.sigmoid(f_bar)
+                f = gate("f", xt, y, c)
             c = z * i + c * f
-            o = one
-            if spec.output_gate:
-                o_bar = pre("o", xt, y)
-                if "o" in spec.peephole_gates:
-                    o_bar = o_bar + w["p_o"] * c
-                o = torch.sigmoid(o_bar)
+            o = gate("o", xt, y, c) if spec.output_gate else one  # peephole reads the new c
             y = act(spec.h, c) * o
             prev = {k: v for k, v in (("i", i), ("f", f), ("o", o)) if k in spec.gates}
             ys.append(y)

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from variants.cell import RecurrentCell
+from variants.cell import RecurrentCell, block_views
 
 BLOCKS = ("r", "u", "n")
 
@@ -48,15 +48,9 @@ class GRUCell(RecurrentCell):
         shapes["b_Rn"] = (n,)
         return shapes
 
-    def paper_views(self) -> dict[str, Tensor]:
-        n = self.hidden_size
-        views: dict[str, Tensor] = {}
-        for j, k in enumerate(BLOCKS):
-            rows = slice(j * n, (j + 1) * n)
-            views[f"W_{k}"] = self.weight_ih[rows]
-            views[f"R_{k}"] = self.weight_hh[rows]
-            views[f"b_{k}"] = self.bias[rows]
-        views["b_Rn"] = self.bias_rn
+    def views(self, packed: dict[str, Tensor]) -> dict[str, Tensor]:
+        views = block_views(packed, BLOCKS, self.hidden_size)
+        views["b_Rn"] = packed["bias_rn"]
         return views
 
     def fused_weights(self) -> list[Tensor]:

@@ -86,13 +86,22 @@ class RecurrentNetwork(nn.Module):
         layer, direction = divmod(index, self.directions)
         return f"l{layer}.{'bwd' if direction else 'fwd'}."
 
-    def paper_weights(self) -> dict[str, Tensor]:
-        """Copies of the recurrent parameters in the paper's notation, prefixed per layer."""
+    def _prefixed(
+        self, per_cell: Callable[[RecurrentCell], dict[str, Tensor]]
+    ) -> dict[str, Tensor]:
         out: dict[str, Tensor] = {}
         for index, cell in enumerate(self.cells):
             prefix = self._prefix(index)
-            out.update({prefix + k: v for k, v in cell.paper_weights().items()})
+            out.update({prefix + k: v for k, v in per_cell(cell).items()})
         return out
+
+    def paper_weights(self) -> dict[str, Tensor]:
+        """Copies of the recurrent parameters in the paper's notation, prefixed per layer."""
+        return self._prefixed(lambda cell: cell.paper_weights())
+
+    def paper_grads(self) -> dict[str, Tensor]:
+        """The gradients (``.grad``) of :meth:`paper_weights`' entries, same keys and shapes."""
+        return self._prefixed(lambda cell: cell.paper_grads())
 
     def load_paper_weights(self, weights: dict[str, Tensor]) -> None:
         """Inverse of :meth:`paper_weights`: exactly its keys and shapes, else ValueError."""

@@ -34,8 +34,8 @@ class TanhRNNCell(RecurrentCell):
         n, m = self.hidden_size, self.input_size
         return {"W_y": (n, m), "R_y": (n, n), "b_y": (n,)}
 
-    def paper_views(self) -> dict[str, Tensor]:
-        return {"W_y": self.weight_ih, "R_y": self.weight_hh, "b_y": self.bias}
+    def views(self, packed: dict[str, Tensor]) -> dict[str, Tensor]:
+        return {"W_y": packed["weight_ih"], "R_y": packed["weight_hh"], "b_y": packed["bias"]}
 
     def fused_weights(self) -> list[Tensor]:
         return [self.weight_ih, self.weight_hh, self.bias, torch.zeros_like(self.bias)]
