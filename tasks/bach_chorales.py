@@ -55,6 +55,7 @@ __all__ = [
     "chorale_names",
     "score_to_steps",
     "split_of",
+    "subset_names",
     "tonic_shift",
 ]
 
@@ -123,6 +124,18 @@ def score_to_steps(score: Any) -> tuple[list[list[int]], dict[str, Any]]:
         "out_of_range": out_of_range,
     }
     return [sorted(s) for s in steps], facts
+
+
+def subset_names(names: Sequence[str], n: int) -> list[str]:
+    """``n`` chorales for a quick run, in the proportions of the split rule: the first
+    ``max(1, round(0.2 n))`` validation and test chorales and the first ``n`` minus those
+    training chorales, each in sorted name order (the split of every chorale is unchanged)."""
+    by_split: dict[str, list[str]] = {s: [] for s in SPLITS}
+    for name in sorted(names):
+        by_split[split_of(bwv_number(name))].append(name)
+    n_held = max(1, round(0.2 * n))
+    counts = {"train": n - 2 * n_held, "valid": n_held, "test": n_held}
+    return sorted(name for s in SPLITS for name in by_split[s][: counts[s]])
 
 
 def _prepare_arrays(names: Sequence[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -215,8 +228,8 @@ class BachChoralesTask(PianoRollTask):
 
     Options:
         cache_dir: folder of the ``.npz`` cache (default ``<repo>/resources/bach_chorales``).
-        max_chorales: use only the first N chorales in sorted name order (quick tests and smoke
-            runs; cached in its own file ``bach_chorales-first<N>.npz``).
+        max_chorales: use only N chorales (quick tests and smoke runs; see `subset_names`),
+            cached in its own file ``bach_chorales-n<N>.npz``.
     """
 
     name = "bach_chorales"
@@ -235,7 +248,7 @@ class BachChoralesTask(PianoRollTask):
             raise ValueError(f"bach_chorales: max_chorales must be an int >= 3, got {max_chorales}")
         self.max_chorales = max_chorales
         folder = resources_dir("bach_chorales", cache_dir)
-        stem = "bach_chorales" if max_chorales is None else f"bach_chorales-first{max_chorales}"
+        stem = "bach_chorales" if max_chorales is None else f"bach_chorales-n{max_chorales}"
         self.cache_path = folder / f"{stem}.npz"
         self.manifest: dict[str, Any] = {}
 
@@ -243,7 +256,9 @@ class BachChoralesTask(PianoRollTask):
         """Build the cache if it is missing, corrupt or stale; return its path."""
         if _read_cache(self.cache_path) is None:
             names = chorale_names()
-            build_cache(self.cache_path, names[: self.max_chorales])
+            if self.max_chorales is not None:
+                names = subset_names(names, self.max_chorales)
+            build_cache(self.cache_path, names)
         return self.cache_path
 
     def _load_rolls(self) -> dict[str, list[np.ndarray]]:

@@ -98,16 +98,18 @@ def test_bwv_split_rule() -> None:
     for n, s in zip(names, splits, strict=True):
         by_work.setdefault(bc.bwv_number(n), set()).add(s)
     assert all(len(v) == 1 for v in by_work.values())  # one split per BWV work
-    assert bc.split_of(248) == bc.split_of(248)
+    subset = bc.subset_names(names, 8)
+    assert len(subset) == 8 and subset == sorted(subset)
+    assert [bc.split_of(bc.bwv_number(n)) for n in subset].count("train") == 4
 
 
 def test_cache_build_reload_and_repair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     task = bc.BachChoralesTask(cache_dir=tmp_path, max_chorales=10)
     info = task.info()
-    assert task.cache_path == tmp_path / "bach_chorales-first10.npz"
-    assert sum(info["sizes"].values()) == 10
+    assert task.cache_path == tmp_path / "bach_chorales-n10.npz"
+    assert info["sizes"] == {"train": 6, "valid": 2, "test": 2}  # subset in split proportions
     assert info["preparation"]["music21_version"]
-    assert [p.name for p in tmp_path.iterdir()] == ["bach_chorales-first10.npz"]  # no temp left
+    assert [p.name for p in tmp_path.iterdir()] == ["bach_chorales-n10.npz"]  # no temp left
     rolls = {s: [r.copy() for r in task.rolls(s)] for s in ("train", "valid", "test")}
     ex = task.split("train")[0]
     np.testing.assert_array_equal(ex.x[1:], ex.y[:-1])  # y is x shifted by one frame
