@@ -130,7 +130,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
         "initialised %d studies in %s; tracking %s",
         len(specs),
         redact(storage_url),
-        redact(tracking_uri),
+        redact(tracking_uri) if tracking_uri else "off",
     )
     return 0
 

@@ -33,71 +33,80 @@ OPTIMIZERS: tuple[str, ...] = ("sgd_nesterov", "sgd_momentum", "sgd", "adam")
 Closure = Callable[[], torch.Tensor]
 
 
-class PaperNesterov(torch.optim.Optimizer):
+class _PaperStep:
+    """Common part of the authors' momentum steps: parameters, velocities, ``zero_grad``.
+
+    A plain class rather than a ``torch.optim.Optimizer``: torch's base class imports
+    ``torch._dynamo`` on first use, which costs a worker about two seconds of start-up.
+    """
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, momentum: float) -> None:
+        _check_hyper(lr, momentum)
+        self.params = [p for p in params if p.requires_grad]
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        self.lr, self.momentum = float(lr), float(momentum)
+        self.velocity = [torch.zeros_like(p) for p in self.params]
+
+    @property
+    def state(self) -> dict[torch.Tensor, dict[str, torch.Tensor]]:
+        """Per-parameter state (``velocity``), keyed by parameter like torch's optimisers."""
+        return {p: {"velocity": v} for p, v in zip(self.params, self.velocity, strict=True)}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients of every parameter."""
+        for p in self.params:
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
+
+
+class PaperNesterov(_PaperStep):
     """SGD with the authors' Nesterov momentum and the ``(1 - momentum)`` learning-rate scaling.
 
     ``step(closure)`` runs the whole rule; ``closure`` must zero the gradients, compute the loss at
     the current (look-ahead) parameters, call ``backward`` and return the loss.
     """
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, momentum: float) -> None:
-        _check_hyper(lr, momentum)
-        super().__init__(params, {"lr": lr, "momentum": momentum})
-
     @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> torch.Tensor:  # type: ignore[override]
+    def step(self, closure: Closure | None = None) -> torch.Tensor:
         """One update: look ahead by ``mu v``, evaluate ``closure`` there, then descend."""
         if closure is None:
             raise ValueError("PaperNesterov.step needs a closure that returns the loss")
-        for group in self.param_groups:
-            mu = group["momentum"]
-            for p in group["params"]:
-                state = self.state[p]
-                if "velocity" not in state:
-                    state["velocity"] = torch.zeros_like(p)
-                v = state["velocity"]
-                v.mul_(mu)  # v <- mu v
-                p.add_(v)  # theta <- theta + v
+        mu = self.momentum
+        for p, v in zip(self.params, self.velocity, strict=True):
+            v.mul_(mu)  # v <- mu v
+            p.add_(v)  # theta <- theta + v
         with torch.enable_grad():
             loss = closure()  # g = grad L(theta) at the look-ahead point
-        for group in self.param_groups:
-            scale = (1.0 - group["momentum"]) * group["lr"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                v = self.state[p]["velocity"]
-                dv = p.grad * scale  # dv = (1 - mu) lr g
-                v.sub_(dv)  # v <- v - dv
-                p.sub_(dv)  # theta <- theta - dv
+        scale = (1.0 - mu) * self.lr
+        for p, v in zip(self.params, self.velocity, strict=True):
+            if p.grad is None:
+                continue
+            dv = p.grad * scale  # dv = (1 - mu) lr g
+            v.sub_(dv)  # v <- v - dv
+            p.sub_(dv)  # theta <- theta - dv
         return loss
 
 
-class PaperMomentum(torch.optim.Optimizer):
+class PaperMomentum(_PaperStep):
     """The authors' classical momentum step: ``v <- mu v - (1 - mu) lr g; theta <- theta + v``."""
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, momentum: float) -> None:
-        _check_hyper(lr, momentum)
-        super().__init__(params, {"lr": lr, "momentum": momentum})
-
     @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> torch.Tensor | None:  # type: ignore[override]
+    def step(self, closure: Closure | None = None) -> torch.Tensor | None:
         """One update with the gradients left by ``closure`` (or by a previous ``backward``)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            mu = group["momentum"]
-            scale = (1.0 - mu) * group["lr"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "velocity" not in state:
-                    state["velocity"] = torch.zeros_like(p)
-                v = state["velocity"]
-                v.mul_(mu).sub_(p.grad * scale)  # v <- mu v - (1 - mu) lr g
-                p.add_(v)  # theta <- theta + v
+        mu = self.momentum
+        scale = (1.0 - mu) * self.lr
+        for p, v in zip(self.params, self.velocity, strict=True):
+            if p.grad is None:
+                continue
+            v.mul_(mu).sub_(p.grad * scale)  # v <- mu v - (1 - mu) lr g
+            p.add_(v)  # theta <- theta + v
         return loss
 
 
@@ -108,9 +117,12 @@ def _check_hyper(lr: float, momentum: float) -> None:
         raise ValueError(f"momentum must be in [0, 1), got {momentum}")
 
 
+Optimizer = PaperNesterov | PaperMomentum | torch.optim.Optimizer
+
+
 def make_optimizer(
     name: str, params: Iterable[torch.nn.Parameter], lr: float, momentum: float
-) -> torch.optim.Optimizer:
+) -> Optimizer:
     """The optimiser ``name`` (one of :data:`OPTIMIZERS`) over ``params``.
 
     Every optimiser here is stepped as ``optimizer.step(closure)``.

@@ -347,7 +347,8 @@ def repair_slots(study: optuna.Study, spec: StudySpec, trials: Sequence[FrozenTr
 # ------------------------------------------------------------------------------------------------
 
 
-def _settings(cfg: Mapping[str, Any]) -> tuple[Path, str, str]:
+def _settings(cfg: Mapping[str, Any]) -> tuple[Path, str, str | None]:
+    """(results_dir, storage URL, tracking URI or None) of a validated config."""
     from odyssey.tracking import resolve_tracking_uri
 
     results = Path(cfg.get("results_dir", "results"))
@@ -381,13 +382,13 @@ def init_storage(
         storage_url = str(config_or_storage)
         if specs is None:
             raise ValueError("init_storage(storage_url, specs, tracking_uri): specs are missing")
+    storage = open_storage(storage_url, create=True)
     tracker = None
     if tracking_uri is not None:
         from odyssey.tracking import Tracker
 
         tracker = Tracker(tracking_uri, artifact_root=artifact_root)
         tracker.check_reachable()
-    storage = open_storage(storage_url, create=True)
     for spec in specs:
         _init_study(storage, storage_url, spec, tracker)
 

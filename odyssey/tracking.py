@@ -8,7 +8,8 @@ metrics, and tags (task, variant, trial, Optuna trial number, seed, git commit, 
 versions). The parent run gets summary tags and ends when its study has all its trials.
 
 Default store: ``sqlite:///<results_dir>/mlflow.db`` (a plain ``./mlruns`` folder is refused by
-MLflow 3.17, shared/NOTES.md); any tracking server URL works the same. The store is created by
+MLflow 3.17, shared/NOTES.md); any tracking server URL works the same; ``tracking_uri: none``
+turns tracking off. The store is created by
 ``init_storage`` before workers start (two processes creating it at once race). Every write goes
 through :class:`mlflow.tracking.MlflowClient` with explicit run ids (no global active run), so
 several worker processes can track at the same time. Per-epoch metrics are buffered and written at
@@ -41,9 +42,18 @@ def default_tracking_uri(results_dir: str | Path) -> str:
     return f"sqlite:///{(Path(results_dir) / 'mlflow.db').resolve()}"
 
 
-def resolve_tracking_uri(tracking_uri: str | None, results_dir: str | Path) -> str:
-    """The config's ``tracking_uri`` (None: the SQLite default under ``results_dir``)."""
-    return default_tracking_uri(results_dir) if tracking_uri is None else str(tracking_uri)
+DISABLED = ("none", "off")
+"""``tracking_uri`` values that switch MLflow tracking off."""
+
+
+def resolve_tracking_uri(tracking_uri: str | None, results_dir: str | Path) -> str | None:
+    """The config's ``tracking_uri``: None gives the SQLite default under ``results_dir``;
+    ``"none"`` or ``"off"`` switch tracking off (returns None)."""
+    if tracking_uri is None:
+        return default_tracking_uri(results_dir)
+    if str(tracking_uri).strip().lower() in DISABLED:
+        return None
+    return str(tracking_uri)
 
 
 def experiment_name(study: str, task: str) -> str:

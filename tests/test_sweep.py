@@ -1,0 +1,295 @@
+"""Tests of odyssey.sweep: search space, enqueued slots, workers, kills, PostgreSQL.
+
+Every storage here is real: Optuna journal files, SQLite, and a PostgreSQL server started by the
+test. Workers run as separate processes through the ``odyssey worker`` command line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+from engine_support import (
+    clean_env,
+    free_port,
+    odyssey_cmd,
+    postgres_binaries,
+    postgres_server,
+    tiny_config,
+    write_config,
+)
+from optuna.trial import TrialState
+
+from odyssey import seeds
+from odyssey.storage import default_storage_url
+from odyssey.sweep import (
+    StudySpec,
+    finished_slots,
+    init_storage,
+    parse_space,
+    run_worker,
+    trial_params,
+)
+
+
+def _trials(cfg: dict, variant: str = "V") -> list:
+    url = cfg["storage"] or default_storage_url(cfg["results_dir"])
+    storage = (
+        optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(url))
+        if ("://" not in url)
+        else optuna.storages.RDBStorage(url)
+    )
+    name = f"{cfg['study']}.adding.{variant}"
+    return optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
+
+
+def _assert_exactly_n(trials: list, n: int) -> dict:
+    finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    slots = sorted(t.user_attrs["slot"] for t in finished)
+    assert slots == list(range(n)), slots
+    params = [json.dumps(t.params, sort_keys=True) for t in finished]
+    assert len(set(params)) == n  # no parameter set ran twice
+    return {t.user_attrs["slot"]: t for t in finished}
+
+
+# ---- search space and specs ------------------------------------------------------------------
+
+
+def test_search_space_errors_are_one_line() -> None:
+    cases = {
+        "learning_rate": ({"low": 0.1, "high": 0.01}, "low (0.1) must be below high (0.01)"),
+        "input_noise": ({"low": 0.5, "high": 0.5}, "low (0.5) must be below high (0.5)"),
+        "one_minus_momentum": ({"low": 0.0, "high": 1.0, "log": True}, "log range needs low > 0"),
+        "hidden_size": ({"low": 2.5, "high": 9}, "bounds must be integers"),
+    }
+    for key, (given, message) in cases.items():
+        with pytest.raises(ValueError, match=rf"search_space\.{key}: .*") as info:
+            parse_space({key: given})
+        assert message in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(ValueError, match="unknown key 'momentum'"):
+        parse_space({"momentum": {"low": 0, "high": 1}})
+
+
+def test_spec_rejects_unknown_task_variant_sampler() -> None:
+    base = dict(task="adding", task_options={}, variant="V", n_trials=2, search_space={})
+    with pytest.raises(ValueError, match="unknown task 'adder'; known tasks: adding"):
+        StudySpec(**{**base, "task": "adder"})
+    with pytest.raises(ValueError, match="unknown variant 'LSTM'; known: V, NIG"):
+        StudySpec(**{**base, "variant": "LSTM"})
+    with pytest.raises(ValueError, match="sampler 'grid' is not one of random, tpe, qmc"):
+        StudySpec(**base, sampler="grid")
+    with pytest.raises(ValueError, match="n_trials must be at least 1"):
+        StudySpec(**{**base, "n_trials": 0})
+
+
+def test_paper_draws_are_fixed_per_slot_and_follow_the_paper_distributions() -> None:
+    spec = StudySpec("adding", {}, "V", 5, {}, seed=1)
+    bigger = StudySpec("adding", {}, "V", 50, {}, seed=1)
+    assert [spec.draw_params(k) for k in range(5)] == [bigger.draw_params(k) for k in range(5)]
+    assert spec.draw_params(0) != StudySpec("adding", {}, "NP", 5, {}, seed=1).draw_params(0)
+    draws = [bigger.draw_params(k) for k in range(3000)]
+    lr = np.array([d["learning_rate"] for d in draws])
+    hidden = np.array([d["hidden_size"] for d in draws])
+    omm = np.array([d["one_minus_momentum"] for d in draws])
+    noise = np.array([d["input_noise"] for d in draws])
+    assert lr.min() >= 1e-6 and lr.max() <= 1e-2
+    assert abs(np.mean(lr < 1e-4) - 0.5) < 0.04  # log-uniform: half below the geometric mean
+    assert hidden.dtype.kind == "i" and hidden.min() >= 20 and hidden.max() <= 200
+    assert abs(np.mean(hidden <= math.sqrt(20 * 200)) - 0.5) < 0.04
+    assert abs(np.mean(omm < 0.1) - 0.5) < 0.04  # momentum = 1 - log-uniform(0.01, 1)
+    assert abs(noise.mean() - 0.5) < 0.03 and noise.max() <= 1.0
+    params = trial_params(draws[0])
+    assert params["momentum"] == pytest.approx(1 - draws[0]["one_minus_momentum"])
+
+
+# ---- one worker in this process ----------------------------------------------------------------
+
+
+def test_worker_runs_exactly_the_enqueued_slots_and_extends(tmp_path: Path) -> None:
+    cfg = tiny_config(tmp_path, n_trials=3)
+    init_storage(cfg)
+    init_storage(cfg)  # idempotent
+    assert run_worker(cfg, "adding", "V") == 3
+    assert run_worker(cfg, "adding", "V") == 0  # complete: nothing more to do
+    spec = StudySpec.from_config(cfg, "adding", "V")
+    done = _assert_exactly_n(_trials(cfg), 3)
+    for slot, trial in done.items():
+        assert trial.params == spec.draw_params(slot)
+        record = trial.user_attrs["record"]
+        assert record["seed"] == seeds.trial_seed(cfg["seed"], "adding", "V", slot)
+        assert trial.value == record["valid_metric"]
+
+    bigger = tiny_config(tmp_path, n_trials=5)
+    init_storage(bigger)
+    assert run_worker(bigger, "adding", "V") == 2
+    again = _assert_exactly_n(_trials(bigger), 5)
+    for slot in range(3):  # the first trials are kept, not re-run
+        assert again[slot].number == done[slot].number
+    assert again[4].params == StudySpec.from_config(bigger, "adding", "V").draw_params(4)
+
+
+def test_changed_settings_and_missing_init_fail_in_one_line(tmp_path: Path) -> None:
+    cfg = tiny_config(tmp_path, n_trials=1, tracking_uri="none")
+    with pytest.raises(ValueError, match="run `odyssey init --config ...` before any worker"):
+        run_worker(cfg, "adding", "V")
+    init_storage(cfg)
+    changed = tiny_config(tmp_path, n_trials=1, budget={"max_epochs": 9}, tracking_uri="none")
+    with pytest.raises(ValueError, match="created with other settings .*max_epochs") as info:
+        init_storage(changed)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ValueError, match="has other settings than this config"):
+        run_worker(changed, "adding", "V")
+    other_variant = tiny_config(tmp_path, n_trials=1, variants=["V", "NP"], tracking_uri="none")
+    with pytest.raises(ValueError, match="'test.adding.NP' is not in storage"):
+        run_worker(other_variant, "adding", "NP")
+
+
+def test_unreachable_storage_url_fails_in_one_line(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg2://odyssey:secret@127.0.0.1:{free_port()}/odyssey"
+    cfg = tiny_config(tmp_path, storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db")
+    with pytest.raises(ValueError, match="is unreachable or invalid: .*refused") as info:
+        init_storage(cfg)
+    assert "\n" not in str(info.value) and "secret" not in str(info.value)
+    assert "odyssey:***@127.0.0.1" in str(info.value)
+
+
+def test_diverging_trials_are_finished_trials(tmp_path: Path) -> None:
+    space = {"learning_rate": {"low": 1e5, "high": 1e6}, "hidden_size": {"low": 8, "high": 9}}
+    cfg = tiny_config(tmp_path, n_trials=2, search_space=space, budget={"max_epochs": 5})
+    spec = StudySpec.from_config(cfg, "adding", "V")
+    init_storage(default_storage_url(tmp_path), [spec], None)  # low-level API, no tracking
+    assert run_worker(spec, default_storage_url(tmp_path), None, device="cpu", threads=1) == 2
+    done = _assert_exactly_n(_trials(cfg), 2)
+    for trial in done.values():
+        assert trial.state == TrialState.COMPLETE
+        assert trial.user_attrs["record"]["stop_reason"] == "diverged"
+        assert math.isfinite(trial.value)
+
+
+def test_tpe_with_median_pruner_and_qmc(tmp_path: Path) -> None:
+    cfg = tiny_config(
+        tmp_path, n_trials=4, sweep={"sampler": "tpe", "pruner": "median"}, tracking_uri=None
+    )
+    url = default_storage_url(tmp_path)
+    spec = StudySpec.from_config(cfg, "adding", "V")
+    qmc = StudySpec.from_config({**cfg, "sweep": {**cfg["sweep"], "sampler": "qmc"}}, "adding", "V")
+    qmc = StudySpec(**{**qmc.__dict__, "variant": "NP"})
+    init_storage(url, [spec, qmc], None)
+    assert run_worker(spec, url, None) == 4
+    assert run_worker(qmc, url, None) == 4
+    for variant, study_spec in (("V", spec), ("NP", qmc)):
+        done = _assert_exactly_n(_trials(cfg, variant), 4)
+        for trial in done.values():
+            for key, dist in study_spec.distributions().items():
+                assert dist.low <= trial.params[key] <= dist.high
+            assert trial.intermediate_values  # per-epoch reports for the pruner
+
+
+# ---- several processes ---------------------------------------------------------------------------
+
+
+def _worker(config: Path, variant: str = "V", *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        odyssey_cmd(
+            "worker", "--config", str(config), "--task", "adding", "--variant", variant, *extra
+        ),
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait(processes: list[subprocess.Popen], timeout: float = 240) -> None:
+    for process in processes:
+        out, _ = process.communicate(timeout=timeout)
+        assert process.returncode == 0, out
+
+
+@pytest.mark.slow
+def test_two_worker_processes_finish_exactly_n_trials(tmp_path: Path) -> None:
+    cfg = tiny_config(tmp_path, n_trials=6)
+    config = write_config(tmp_path / "config.yaml", cfg)
+    init_storage(cfg)
+    _wait(
+        [_worker(config, "V", "--worker-index", "0"), _worker(config, "V", "--worker-index", "1")]
+    )
+    trials = _trials(cfg)
+    _assert_exactly_n(trials, 6)
+    assert len(trials) == 6  # no duplicate was even created
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("test.adding")
+    runs = client.search_runs([experiment.experiment_id])
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert sorted(int(r.data.tags["trial"]) for r in children) == list(range(6))
+    assert {r.info.status for r in runs} == {"FINISHED"}
+
+
+@pytest.mark.slow
+def test_sigkilled_worker_is_detected_and_its_trial_rerun(tmp_path: Path) -> None:
+    cfg = tiny_config(
+        tmp_path,
+        n_trials=2,
+        options={"lag": 10, "sizes": {"train": 32, "valid": 8, "test": 8}},
+        budget={"max_epochs": 25, "patience": 25},
+        sweep={"heartbeat_s": 1},
+    )
+    config = write_config(tmp_path / "config.yaml", cfg)
+    init_storage(cfg)
+    victim = _worker(config)
+    deadline = time.monotonic() + 120
+    while True:  # wait until a trial is well inside its training
+        running = [t for t in _trials(cfg) if t.state == TrialState.RUNNING]
+        if running and running[0].intermediate_values:  # epoch 0 evaluated: inside the trial
+            break
+        assert victim.poll() is None and time.monotonic() < deadline, "worker ended too early"
+        time.sleep(0.2)
+    killed_slot = running[0].user_attrs["slot"]
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.communicate(timeout=30)
+
+    _wait([_worker(config)])
+    trials = _trials(cfg)
+    done = _assert_exactly_n(trials, 2)
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    assert len(failed) == 1 and failed[0].user_attrs["fail_reason"] == "stale heartbeat"
+    assert failed[0].user_attrs["slot"] == killed_slot
+    assert failed[0].params == done[killed_slot].params  # the same parameters ran again
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("test.adding")
+    children = [
+        r
+        for r in client.search_runs([experiment.experiment_id])
+        if "mlflow.parentRunId" in r.data.tags
+    ]
+    statuses = sorted(r.info.status for r in children)
+    assert statuses == ["FINISHED", "FINISHED", "KILLED"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(postgres_binaries() is None, reason="PostgreSQL binaries or root absent")
+def test_two_workers_on_a_real_postgresql_server(tmp_path: Path) -> None:
+    with postgres_server() as url:
+        cfg = tiny_config(tmp_path, n_trials=4, storage=url, tracking_uri="none")
+        config = write_config(tmp_path / "config.yaml", cfg)
+        init_storage(cfg)
+        _wait([_worker(config), _worker(config, "V", "--worker-index", "1")])
+        trials = _trials(cfg)
+        _assert_exactly_n(trials, 4)
+        assert len(trials) == 4
+        assert all(t.user_attrs["record"]["stop_reason"] for t in trials)
+        assert finished_slots(trials, 4).keys() == {0, 1, 2, 3}
