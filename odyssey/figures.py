@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -239,6 +240,9 @@ def marginals(curves: pd.DataFrame, metric_label: str, stem: Path) -> Path:
             ax.fill_between(x, m - s, m + s, color=col, alpha=0.2, linewidth=0)
         if dim.key != "input_noise":
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        if dim.key == "hidden_size":
+            ax.set_xticks([20, 50, 100, 200], labels=["20", "50", "100", "200"])
         ax.set_xlabel(HP_LABELS[dim.key])
         ax.grid(color="#eeeeee", linewidth=0.6)
     axes[0].set_ylabel(metric_label)

@@ -467,6 +467,28 @@ def _cost_section(loaded: list[dict], figs: Path, tables: Path, rel: Any) -> dic
     }
 
 
+def _variants_table(names: list[str], tables: Path) -> dict[str, Any] | None:
+    """Description and parameter formula of every variant in the study (variants.describe)."""
+    try:
+        import variants as variants_module
+
+        infos = {info.name: info for info in variants_module.describe()}
+    except ImportError:  # pragma: no cover - the variants package is part of the project
+        return None
+    rows = [
+        [name, infos[name].description, infos[name].param_formula]
+        for name in names
+        if name in infos
+    ]
+    if not rows:
+        return None
+    return _table(
+        ["variant", "equations (difference from V)", "parameters per layer"],
+        rows,
+        tables / "variants.csv",
+    )
+
+
 def _git_commit() -> str:
     """The commit of the report code (the trials carry their own)."""
     try:
@@ -548,11 +570,12 @@ def _abstract(
     analyses = [d["analysis"] for d in loaded]
     variants = figures.order_variants(v for a in analyses for v in a["variants"])
     counts = [n for a in analyses for n in a["trials_per_variant"].values()]
+    low, high = (min(counts), max(counts)) if counts else (0, 0)
     parts = [
         f"We compare {len(variants)} recurrent cells ({', '.join(variants)}) on "
         f"{len(analyses)} task(s) ({', '.join(a['task'] for a in analyses)}) with "
-        f"{min(counts) if counts else 0}-{max(counts) if counts else 0} random-search trials per "
-        "cell and task, following the protocol of Greff et al. (2017)."
+        f"{low if low == high else f'{low}-{high}'} random-search trial(s) per cell and task, "
+        "following the protocol of Greff et al. (2017)."
     ]
     if quick:
         parts.append(
@@ -662,7 +685,8 @@ def build_report(
         reliability = (
             ""
             if a["reliable"]["welch_all"]
-            else " These tests are not meaningful with this many trials (see the caveats)."
+            else " These tests are not meaningful with this data (see the caveats); verdicts in "
+            "parentheses."
         )
         task_blocks.append(
             {
@@ -691,7 +715,7 @@ def build_report(
                     f"({a['metric_name']}, {a['direction']}). best: test value of the trial best "
                     "by validation. Δ: mean minus V's mean; p: Welch's t-test against V; p·m: "
                     f"Bonferroni-adjusted (m = {m_all}); g: Hedges' g (average-variance "
-                    f"denominator). Verdicts in parentheses: test not meaningful.{reliability}"
+                    f"denominator).{reliability}"
                 ),
                 "table_top": table_top,
                 "table_top_caption": (
@@ -700,7 +724,8 @@ def build_report(
                     + (
                         ""
                         if a["reliable"]["welch_top"]
-                        else " Too few trials per variant for the tests to be meaningful."
+                        else " Too few trials per variant for the tests to be meaningful; "
+                        "verdicts in parentheses."
                     )
                 ),
                 "fanova": _fanova_section(d, figs, tables, rel),
@@ -767,6 +792,7 @@ def build_report(
                 "validation epoch. Diverged trials are kept, as in the paper."
             ),
             "table": setup_table,
+            "variants": _variants_table(variants, tables),
         },
         "variants_intro": (
             "As in the paper's Fig. 3, the test metric of every variant is shown for all trials "
