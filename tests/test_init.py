@@ -44,9 +44,9 @@ def test_orthogonal_recurrent_matrices(name: str) -> None:
 )
 def test_forget_bias_shifts_the_remembering_bias(name: str, key: str, shift: float) -> None:
     torch.manual_seed(3)
-    plain = variants.build(name, 5, 400).paper_weights()
+    plain = variants.build(name, 5, 50).paper_weights()
     torch.manual_seed(3)
-    shifted = variants.build(name, 5, 400, init="forget_bias").paper_weights()
+    shifted = variants.build(name, 5, 50, init="forget_bias").paper_weights()
     torch.testing.assert_close(shifted[key], plain[key] + shift)
     for other in plain:
         if other != key:
