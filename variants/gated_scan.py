@@ -48,10 +48,19 @@ class _Layout:
         self.sig_end = (self.z + 1) * n if self.g_tanh else self.z * n
 
 
+def _block_steps(x: Tensor, col: int, n: int) -> tuple[Tensor, ...] | None:
+    """Per-step views (B, N) of column block ``col`` of x (T, B, B_k N); None for col < 0."""
+    return x[:, :, col * n : (col + 1) * n].unbind(0) if col >= 0 else None
+
+
 def _forward(
     lay: _Layout, xp: Tensor, w_hh: Tensor, peep: Tensor | None, gmat: Tensor | None
 ) -> tuple[Tensor, ...]:
-    """Run the loop; returns Y, C, h(C) (T, B, N) and the activations A (T, B, B_k N)."""
+    """Run the loop; returns Y, C, h(C) (T, B, N) and the activations A (T, B, B_k N).
+
+    Per-step views are made once before the loop (``unbind``), so the loop body is only the
+    arithmetic: at batch size 1 the cost is the number of calls, not their size.
+    """
     t_len, b, _ = xp.shape
     n = lay.n
     # The activations overwrite a copy of xp in place (addmm_ adds y' R^T without a copy).
@@ -65,46 +74,60 @@ def _forward(
     cells = xp.new_empty(t_len, b, n)
     hcs = xp.new_empty(t_len, b, n) if (lay.h_tanh and lay.o >= 0) else None
     ys = xp.new_empty(t_len, b, n)
+    minus_one = xp.new_full((), -1.0)
+
+    a_t = acts.unbind(0)
+    z_t = _block_steps(acts, lay.z, n)
+    i_t = _block_steps(acts, lay.i, n)
+    f_t = _block_steps(acts, lay.f, n)
+    o_t = _block_steps(acts, lay.o, n)
+    c_t = cells.unbind(0)
+    y_t = ys.unbind(0)
+    hc_t = hcs.unbind(0) if hcs is not None else None
+    k = lay.n_if_peep
+    p_if = peep[:k].unsqueeze(0) if k else None  # (1, k, N)
+    if_t = acts[:, :, : k * n].view(t_len, b, k, n).unbind(0) if k else None
+    c_col_t = cells.unsqueeze(2).unbind(0)  # (B, 1, N) views for the i/f peepholes
+    sig_t = acts[:, :, : lay.sig_end].unbind(0) if lay.sig_end else None
+    p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
+    g_tanh, h_tanh, coupled = lay.g_tanh, lay.h_tanh, lay.coupled
+
     y = xp.new_zeros(b, n)
     c = xp.new_zeros(b, n)
-    p_if = peep[: lay.n_if_peep].unsqueeze(0) if lay.n_if_peep else None  # (1, k, N)
-    p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
     for t in range(t_len):
-        a = acts[t]  # (B, B_k N)
+        a = a_t[t]  # (B, B_k N)
         a.addmm_(y, rec_t)
         if gmat_t is not None and t > 0:
-            a.addmm_(acts[t - 1], gmat_t)
-        blk = a.split(n, 1)
-        if p_if is not None:
-            k = lay.n_if_peep
-            a[:, : k * n].view(b, k, n).addcmul_(p_if, c.unsqueeze(1))
-        if lay.sig_end:
-            a[:, : lay.sig_end].sigmoid_()
-        z = blk[lay.z]
-        if lay.g_tanh:
-            z.mul_(2.0).sub_(1.0)
-        c_new = cells[t]
-        if lay.i >= 0:
-            torch.mul(z, blk[lay.i], out=c_new)
+            a.addmm_(a_t[t - 1], gmat_t)
+        if p_if is not None and t > 0:  # c^0 = 0: no peephole term at t = 0
+            if_t[t].addcmul_(p_if, c_col_t[t - 1])
+        if sig_t is not None:
+            sig_t[t].sigmoid_()
+        z = z_t[t]
+        if g_tanh:
+            torch.add(minus_one, z, alpha=2.0, out=z)
+        c_new = c_t[t]
+        if i_t is not None:
+            torch.mul(z, i_t[t], out=c_new)
         else:
             c_new.copy_(z)
-        if lay.coupled:  # + c' (1 - i)
-            c_new.add_(c).addcmul_(c, blk[lay.i], value=-1.0)
-        elif lay.f >= 0:
-            c_new.addcmul_(c, blk[lay.f])
+        if coupled:  # + c' (1 - i)
+            c_new.add_(c).addcmul_(c, i_t[t], value=-1.0)
+        elif f_t is not None:
+            c_new.addcmul_(c, f_t[t])
         else:
             c_new.add_(c)
-        y_new = ys[t]
-        if lay.o >= 0:
-            o = blk[lay.o]
+        y_new = y_t[t]
+        if o_t is not None:
+            o = o_t[t]
             if p_o is not None:
                 o.addcmul_(p_o, c_new)
             o.sigmoid_()
-            if hcs is not None:
-                torch.mul(torch.tanh(c_new, out=hcs[t]), o, out=y_new)
+            if hc_t is not None:
+                torch.mul(torch.tanh(c_new, out=hc_t[t]), o, out=y_new)
             else:
                 torch.mul(c_new, o, out=y_new)
-        elif lay.h_tanh:
+        elif h_tanh:
             torch.tanh(c_new, out=y_new)
         else:
             y_new.copy_(c_new)
@@ -167,49 +190,60 @@ def _backward(
         torch.zeros_like(ys) if d_ys is None else d_ys.clone(memory_format=torch.contiguous_format)
     )
     fac = _factors(lay, ys, cells, hcs, acts)
-    fo, od, fi, fz, ff, fc = (fac.get(k) for k in ("fo", "od", "fi", "fz", "ff", "fc"))
+    # Per-step views, made once (see _forward).
+    fo, od, fi, fz, ff, fc, d_o, d_i, d_f = (
+        fac[k].unbind(0) if fac.get(k) is not None else None
+        for k in ("fo", "od", "fi", "fz", "ff", "fc", "d_o", "d_i", "d_f")
+    )
     p_i = peep[lay.peep["i"]] if "i" in lay.peep else None
     p_f = peep[lay.peep["f"]] if "f" in lay.peep else None
     p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
     dpre = torch.empty_like(acts)  # (T, B, B_k N): deltas of the pre-activations
+    dpre_t = dpre.unbind(0)
+    dz_t = _block_steps(dpre, lay.z, n)
+    di_t = _block_steps(dpre, lay.i, n)
+    df_t = _block_steps(dpre, lay.f, n)
+    do_t = _block_steps(dpre, lay.o, n)
+    dy_t = d_y_all.unbind(0)
+    dc_in = d_cells.unbind(0) if d_cells is not None else None
+    ii, fi_col, oi = lay.i, lay.f, lay.o
     carry: Tensor | None = None
     for t in range(t_len - 1, -1, -1):
-        dblk = dpre[t].split(n, 1)
         dg = None
-        dy = d_y_all[t]  # (B, N)
+        dy = dy_t[t]  # (B, N)
         if t + 1 < t_len:
-            dy.addmm_(dpre[t + 1], w_hh)
+            dy.addmm_(dpre_t[t + 1], w_hh)
             if gmat is not None:
-                dg = torch.mm(dpre[t + 1], gmat).split(n, 1)  # δ of the previous activations
-        if lay.o >= 0:
-            torch.mul(dy, fo[t], out=dblk[lay.o])
+                dg = torch.mm(dpre_t[t + 1], gmat).split(n, 1)  # δ of the previous activations
+        if do_t is not None:
+            torch.mul(dy, fo[t], out=do_t[t])
             if dg is not None:
-                dblk[lay.o].addcmul_(dg[lay.o], fac["d_o"][t])
+                do_t[t].addcmul_(dg[oi], d_o[t])
         if od is None:
             dc = dy.clone() if carry is None else carry + dy
         else:
             dc = dy * od[t] if carry is None else torch.addcmul(carry, dy, od[t])
-        if d_cells is not None:
-            dc.add_(d_cells[t])
+        if dc_in is not None:
+            dc.add_(dc_in[t])
         if p_o is not None:
-            dc.addcmul_(p_o, dblk[lay.o])
-        if lay.i >= 0:
-            torch.mul(dc, fi[t], out=dblk[lay.i])
+            dc.addcmul_(p_o, do_t[t])
+        if di_t is not None:
+            torch.mul(dc, fi[t], out=di_t[t])
             if dg is not None:
-                dblk[lay.i].addcmul_(dg[lay.i], fac["d_i"][t])
+                di_t[t].addcmul_(dg[ii], d_i[t])
         if fz is not None:
-            torch.mul(dc, fz[t], out=dblk[lay.z])
+            torch.mul(dc, fz[t], out=dz_t[t])
         else:
-            dblk[lay.z].copy_(dc)
-        if lay.f >= 0:
-            torch.mul(dc, ff[t], out=dblk[lay.f])
+            dz_t[t].copy_(dc)
+        if df_t is not None:
+            torch.mul(dc, ff[t], out=df_t[t])
             if dg is not None:
-                dblk[lay.f].addcmul_(dg[lay.f], fac["d_f"][t])
+                df_t[t].addcmul_(dg[fi_col], d_f[t])
         carry = dc * fc[t] if fc is not None else dc
         if p_i is not None:
-            carry.addcmul_(p_i, dblk[lay.i])
+            carry.addcmul_(p_i, di_t[t])
         if p_f is not None:
-            carry.addcmul_(p_f, dblk[lay.f])
+            carry.addcmul_(p_f, df_t[t])
 
     # Weight gradients: one product over all steps (step 0 saw zero y' and activations).
     width = dpre.shape[2]
