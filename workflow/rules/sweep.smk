@@ -23,12 +23,12 @@ rule sweep_worker:
     """One long-lived worker of study (task, variant): claims and runs trials until the study has
     its n_trials finished trials. A killed worker's running trial is re-run by a later worker;
     finished trials are never re-run (the storage keeps them). Writes its marker at the end."""
-    # ancient(): a worker waits for the prepared data and the storage, but preparing the data again
-    # or re-initialising the storage (to add trials to a study) does not re-run it by itself; what
-    # defines its study is its params, so only the workers of a changed study run again
+    # Not ancient(): Snakemake 9 then skips the params check of the workers downstream of a job
+    # that re-runs. So re-initialising the storage (a study changed) re-runs every worker; those
+    # of unchanged studies find them complete and stop at once.
     input:
-        data=ancient(TASK_INFO),
-        storage=ancient(STORAGE_READY),
+        data=TASK_INFO,
+        storage=STORAGE_READY,
     output:
         WORKER_DONE,
     params:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from joblog import redirect
+
 from odyssey.collect import collect_task
 
 with redirect(snakemake.log[0]):

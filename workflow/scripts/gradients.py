@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from joblog import redirect
+
 from odyssey.gradients import run_probe
 
 cfg = dict(snakemake.config)

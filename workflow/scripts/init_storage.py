@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from joblog import redirect
+
 from odyssey.sweep import init_storage
 
 with redirect(snakemake.log[0]):

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from joblog import redirect
+
 from odyssey.render import build_report
 
 gradients = Path(snakemake.input.gradients[0]) if snakemake.input.gradients else None

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from joblog import redirect
+
 from odyssey.sweep import run_worker
 
 cfg = dict(snakemake.config)
