@@ -57,18 +57,21 @@ def torch_paper_dict(name: str, mod: nn.Module, layers: int, bidir: bool, grads:
 
 @pytest.mark.parametrize("padded", [False, True])
 @pytest.mark.parametrize(("layers", "bidir"), [(1, False), (1, True), (2, True)])
-@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("path", ["fused", "fast", "eager"])
 @pytest.mark.parametrize("name", ["NP", "GRU", "RNN"])
-def test_matches_torch_module(
-    name: str, fast: bool, layers: int, bidir: bool, padded: bool
-) -> None:
+def test_matches_torch_module(name: str, path: str, layers: int, bidir: bool, padded: bool) -> None:
+    """path: "fused" forces torch's kernel, "fast" the default fast path on CPU (the fused kernel
+    for NP and RNN, the hand-written loop for GRU), "eager" the reference loops."""
     torch.manual_seed(0)
     b, t_len = 4, 7
     ref = TORCH[name](M, N, num_layers=layers, bidirectional=bidir, batch_first=True).double()
     with torch.no_grad():
         for p in ref.parameters():
             p.uniform_(-0.6, 0.6)
-    net = variants.build(name, M, N, num_layers=layers, bidirectional=bidir, fast=fast).double()
+    net = variants.build(
+        name, M, N, num_layers=layers, bidirectional=bidir, fast=path != "eager"
+    ).double()
+    net.fused_on_cpu = path == "fused" or net.fused_on_cpu
     net.load_paper_weights(torch_paper_dict(name, ref, layers, bidir, grads=False))
     lengths = torch.tensor([7, 3, 5, 1]) if padded else None
     x = torch.randn(b, t_len, M, dtype=torch.float64)
@@ -105,6 +108,7 @@ def test_matches_torch_module(
 def test_fused_gradcheck(name: str) -> None:
     """gradcheck through the fused kernel, bidirectional and padded, input and parameters."""
     net = variants.build(name, 2, 2, bidirectional=True).double()
+    net.fused_on_cpu = True
     keys = [k for k, _ in net.named_parameters()]
     params = tuple(p.detach().clone().requires_grad_(True) for p in net.parameters())
     x = torch.randn(2, 3, 2, dtype=torch.float64, requires_grad=True)
@@ -115,3 +119,10 @@ def test_fused_gradcheck(name: str) -> None:
         return call[0]
 
     assert torch.autograd.gradcheck(fn, (x, *params))
+
+
+def test_gru_fast_path_on_cpu_is_the_loop() -> None:
+    """On CPU the GRU runs the hand-written loop (faster than torch's CPU GRU); NP the kernel."""
+    assert not variants.build("GRU", M, N).fused_on_cpu
+    assert variants.build("NP", M, N).fused_on_cpu
+    assert variants.build("RNN", M, N).fused_on_cpu

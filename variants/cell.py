@@ -35,6 +35,8 @@ class RecurrentCell(nn.Module):
     """
 
     fused_mode: str | None = None
+    #: Whether the fused kernel is also the fast path on CPU (else only on CUDA, cuDNN).
+    fused_on_cpu: bool = True
     #: (key, sign) of the bias that the "forget_bias" init shifts by +1 toward remembering, or None.
     forget_bias_key: tuple[str, float] | None = None
     #: Number of state tensors (1: h only; 2: y and c).

@@ -74,6 +74,8 @@ class RecurrentNetwork(nn.Module):
         self.cells = nn.ModuleList(cells)
         modes = {c.fused_mode for c in cells}
         self.fused_mode = cells[0].fused_mode if len(modes) == 1 else None
+        #: Use the fused kernel on CPU too (on CUDA it is used whenever there is one).
+        self.fused_on_cpu = all(c.fused_on_cpu for c in cells)
 
     # --- bookkeeping -----------------------------------------------------------------------
     def num_parameters(self) -> int:
@@ -159,7 +161,8 @@ class RecurrentNetwork(nn.Module):
         lengths = self._check(x, lengths)
         if self.frontend is not None:
             x = self.frontend(x)  # (B, T, core input)
-        if self.fast and self.fused_mode is not None:
+        fused = self.fused_mode is not None and (x.device.type != "cpu" or self.fused_on_cpu)
+        if self.fast and fused:
             outputs, states = fused_forward(
                 self.fused_mode,
                 list(self.cells),
