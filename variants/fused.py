@@ -1,10 +1,11 @@
 """Fast path on torch's fused recurrent kernels (oneDNN on CPU, cuDNN on CUDA).
 
-Used when every cell of a network computes exactly a kernel's equations: NP is torch.nn.LSTM's LSTM,
-GRU is torch.nn.GRU's GRU, RNN is torch.nn.RNN's tanh RNN. The cells hand over their weights in the
-kernel's layout (:meth:`RecurrentCell.fused_weights`), with a zero second bias where the cell has
-one bias only. Padded batches go through ``pack_padded_sequence`` so that each sequence stops
-(forward) or starts (backward) at its own last step.
+Used when every cell of a network computes exactly a kernel's equations: NP is torch.nn.LSTM's
+LSTM, RNN is torch.nn.RNN's tanh RNN, GRU is torch.nn.GRU's GRU (on CUDA only: on CPU the loop of
+``variants.gru_scan`` is faster). The cells hand over their weights in the kernel's layout
+(:meth:`RecurrentCell.fused_weights`), with a zero second bias where the cell has one bias only.
+Padded batches go through ``pack_padded_sequence`` so that each sequence stops (forward) or starts
+(backward) at its own last step.
 """
 
 from __future__ import annotations
