@@ -32,9 +32,12 @@ import contextlib
 import json
 import logging
 import math
+import os
 import signal
+import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,7 +287,9 @@ def make_sampler(spec: StudySpec, worker_index: int = 0) -> optuna.samplers.Base
     if spec.sampler == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
     if spec.sampler == "qmc":
-        return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
+        with warnings.catch_warnings():  # "experimental" since Optuna 3.0; its API is stable here
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
     return optuna.samplers.RandomSampler(seed=seed)
 
 
@@ -645,225 +650,214 @@ def run_worker(
     threads = threads or 1
     stats = stats if stats is not None else WorkerStats()
     with _sigterm_as_exception():
-        return _worker_loop(
-            spec,
-            storage_url,
-            tracking_uri,
-            artifact_root,
-            device,
-            threads,
-            max_trials,
-            worker_index,
-            stats,
+        worker = _Worker(
+            spec, storage_url, tracking_uri, artifact_root, device, threads, worker_index, stats
         )
+        return worker.loop(max_trials)
 
 
-def _worker_loop(
-    spec: StudySpec,
-    storage_url: str,
-    tracking_uri: str | None,
-    artifact_root: Path | None,
-    device: str,
-    threads: int,
-    max_trials: int | None,
-    worker_index: int,
-    stats: WorkerStats,
-) -> int:
-    import tasks
-    from odyssey import devices
-    from odyssey.progress import Progress
+class _Worker:
+    """One worker process's view of its study: storage, task, tracker, progress."""
 
-    storage = open_storage(storage_url, create=False)
-    study = load_study(storage, spec.name, storage_url)
-    study.sampler = make_sampler(spec, worker_index)
-    study.pruner = make_pruner(spec)
-    attrs = study.user_attrs
-    if attrs.get("fingerprint") != spec.fingerprint():
-        raise ValueError(
-            f"study {spec.name!r} has other settings than this config: run `odyssey init` with "
-            f"the config the study was created with, or use another study name"
-        )
-    if attrs.get("n_trials", 0) < spec.n_trials:
-        raise ValueError(
-            f"study {spec.name!r} was initialised for {attrs.get('n_trials')} trials, the config "
-            f"asks {spec.n_trials}: run `odyssey init --config ...` first"
-        )
-    tracker = None
-    if tracking_uri is not None:
-        from odyssey.tracking import Tracker
+    def __init__(
+        self,
+        spec: StudySpec,
+        storage_url: str,
+        tracking_uri: str | None,
+        artifact_root: Path | None,
+        device: str,
+        threads: int,
+        index: int,
+        stats: WorkerStats,
+    ) -> None:
+        import tasks
+        from odyssey import devices
+        from odyssey.progress import Progress
 
-        tracker = Tracker(tracking_uri, artifact_root=artifact_root)
-    task = tasks.get(spec.task, **spec.task_options)
-    dev = devices.select_device(device, worker_index)
-    progress = Progress(prefix=f"{spec.task}/{spec.variant}")
-    ran = 0
-    idle_s = min(2.0, spec.heartbeat_s / 2)
-    while True:
-        trials = study.get_trials(deepcopy=False)
-        if fail_stale(storage, trials, spec.heartbeat_s, tracker):
-            trials = study.get_trials(deepcopy=False)
-        done = finished_slots(trials, spec.n_trials)
-        if len(done) >= spec.n_trials:
-            _finish_parent(tracker, attrs, done, task.metric_direction)
-            progress.note(f"study {spec.name} complete: {len(done)} trials")
-            break
-        if max_trials is not None and ran >= max_trials:
-            break
-        if repair_slots(study, spec, trials):
-            trials = study.get_trials(deepcopy=False)
-        claimed = _claim(storage, study, spec, trials)
-        if claimed is None:
-            time.sleep(idle_s)  # the remaining slots run elsewhere: wait, re-run them if they die
-            continue
-        _run_claimed(
-            study,
-            storage,
-            spec,
-            task,
-            claimed,
-            dev,
-            threads,
-            tracker,
-            attrs,
-            progress,
-            stats,
-            len(done),
-        )
-        ran += 1
-    stats.trials += ran
-    stats.total_s = time.perf_counter() - stats.started
-    return ran
-
-
-def _run_claimed(
-    study: optuna.Study,
-    storage: BaseStorage,
-    spec: StudySpec,
-    task: Any,
-    claimed: FrozenTrial,
-    device: str,
-    threads: int,
-    tracker: Any,
-    attrs: Mapping[str, Any],
-    progress: Any,
-    stats: WorkerStats,
-    n_done: int,
-) -> None:
-    from odyssey import provenance
-    from odyssey.tracking import record_metrics, trial_tags
-
-    slot = int(claimed.user_attrs["slot"])
-    trial = optuna.Trial(study, claimed._trial_id)
-    run = None
-    with Heartbeat(storage, claimed._trial_id, spec.heartbeat_s):
-        try:
-            dists = spec.distributions()
-            raw = {
-                key: (
-                    trial.suggest_int(key, dists[key].low, dists[key].high, log=dists[key].log)
-                    if key == "hidden_size"
-                    else trial.suggest_float(
-                        key, dists[key].low, dists[key].high, log=dists[key].log
-                    )
-                )
-                for key in SPACE_KEYS
-            }
-            params = trial_params(raw)
-            seed = seeds.trial_seed(spec.seed, spec.task, spec.variant, slot)
-            if tracker is not None and attrs.get("mlflow_experiment_id"):
-                prov = provenance.collect(device, threads)
-                tags = trial_tags(
-                    study=spec.study,
-                    task=spec.task,
-                    variant=spec.variant,
-                    trial=slot,
-                    number=claimed.number,
-                    seed=seed,
-                    provenance=prov,
-                )
-                run = _quietly(
-                    tracker.start_trial,
-                    attrs["mlflow_experiment_id"],
-                    attrs.get("mlflow_parent_run_id"),
-                    f"{spec.variant}-trial-{slot:04d}",
-                    {
-                        **params,
-                        "one_minus_momentum": raw["one_minus_momentum"],
-                        **{f"budget.{k}": v for k, v in spec.budget.to_dict().items()},
-                    },
-                    tags,
-                )
-                if run is not None:
-                    storage.set_trial_system_attr(claimed._trial_id, RUN_ATTR, run.run_id)
-            use_pruner = spec.pruner != "none"
-            label = f"trial {slot} ({n_done}/{spec.n_trials} done)"
-
-            def on_epoch(result: EpochResult) -> bool:
-                progress.epoch(label, result)
-                if run is not None:
-                    _quietly(
-                        run.log_epoch,
-                        result.epoch,
-                        {"train_loss": result.train_loss, "valid_metric": result.valid_metric},
-                    )
-                if math.isfinite(result.valid_metric):
-                    trial.report(result.valid_metric, result.epoch)
-                return use_pruner and result.epoch > 0 and trial.should_prune()
-
-            record = train_trial(
-                task,
-                spec.variant,
-                params,
-                seed,
-                spec.budget,
-                device=device,
-                threads=threads,
-                callback=on_epoch,
+        self.spec, self.threads, self.index, self.stats = spec, threads, index, stats
+        self.storage = open_storage(storage_url, create=False)
+        self.study = load_study(self.storage, spec.name, storage_url)
+        self.study.sampler = make_sampler(spec, index)
+        self.study.pruner = make_pruner(spec)
+        self.attrs = self.study.user_attrs
+        if self.attrs.get("fingerprint") != spec.fingerprint():
+            raise ValueError(
+                f"study {spec.name!r} has other settings than this config: run `odyssey init` "
+                f"with the config the study was created with, or use another study name"
             )
-            stats.train_s += record.wall_time_s
-            data = record.to_dict()
-            data["optuna_trial_number"] = claimed.number
-            data["slot"] = slot
-            pruned = record.stop_reason == "pruned"
+        if self.attrs.get("n_trials", 0) < spec.n_trials:
+            raise ValueError(
+                f"study {spec.name!r} was initialised for {self.attrs.get('n_trials')} trials, "
+                f"the config asks {spec.n_trials}: run `odyssey init --config ...` first"
+            )
+        self.tracker = None
+        if tracking_uri is not None:
+            from odyssey.tracking import Tracker
+
+            self.tracker = Tracker(tracking_uri, artifact_root=artifact_root)
+        self.task = tasks.get(spec.task, **spec.task_options)
+        self.device = devices.select_device(device, index)
+        self.progress = Progress(prefix=f"{spec.task}/{spec.variant}")
+
+    def loop(self, max_trials: int | None) -> int:
+        """Claim and run trials until the study is complete (or ``max_trials`` ran here)."""
+        spec, study = self.spec, self.study
+        ran, waiting_noted = 0, False
+        idle_s = min(2.0, spec.heartbeat_s / 2)
+        while True:
+            trials = study.get_trials(deepcopy=False)
+            if fail_stale(self.storage, trials, spec.heartbeat_s, self.tracker):
+                trials = study.get_trials(deepcopy=False)
+            done = finished_slots(trials, spec.n_trials)
+            if len(done) >= spec.n_trials:
+                _finish_parent(self.tracker, self.attrs, done, self.task.metric_direction)
+                self.progress.note(f"study {spec.name} complete: {len(done)} trials")
+                break
+            if max_trials is not None and ran >= max_trials:
+                break
+            if repair_slots(study, spec, trials):
+                trials = study.get_trials(deepcopy=False)
+            claimed = _claim(self.storage, study, spec, trials)
+            if claimed is None:  # the remaining slots run elsewhere: wait, re-run them if they die
+                if not waiting_noted:
+                    self.progress.note("waiting for trials running in other workers")
+                    waiting_noted = True
+                time.sleep(idle_s)
+                continue
+            waiting_noted = False
+            self.run_trial(claimed, len(done))
+            ran += 1
+        self.stats.trials += ran
+        self.stats.total_s = time.perf_counter() - self.stats.started
+        return ran
+
+    def _suggest(self, trial: optuna.Trial) -> dict[str, Any]:
+        dists = self.spec.distributions()
+        raw: dict[str, Any] = {}
+        for key in SPACE_KEYS:
+            dist = dists[key]
+            if key == "hidden_size":
+                raw[key] = trial.suggest_int(key, dist.low, dist.high, log=dist.log)
+            else:
+                raw[key] = trial.suggest_float(key, dist.low, dist.high, log=dist.log)
+        return raw
+
+    def _start_run(self, claimed: FrozenTrial, raw: Mapping[str, Any], seed: int) -> Any:
+        from odyssey import provenance
+        from odyssey.tracking import trial_tags
+
+        if self.tracker is None or not self.attrs.get("mlflow_experiment_id"):
+            return None
+        spec, slot = self.spec, int(claimed.user_attrs["slot"])
+        tags = trial_tags(
+            study=spec.study,
+            task=spec.task,
+            variant=spec.variant,
+            trial=slot,
+            number=claimed.number,
+            seed=seed,
+            provenance=provenance.collect(self.device, self.threads),
+        )
+        params = {
+            **trial_params(raw),
+            "one_minus_momentum": raw["one_minus_momentum"],
+            **{f"budget.{k}": v for k, v in spec.budget.to_dict().items()},
+        }
+        run = _quietly(
+            self.tracker.start_trial,
+            self.attrs["mlflow_experiment_id"],
+            self.attrs.get("mlflow_parent_run_id"),
+            f"{spec.variant}-trial-{slot:04d}",
+            params,
+            tags,
+        )
+        if run is not None:
+            self.storage.set_trial_system_attr(claimed._trial_id, RUN_ATTR, run.run_id)
+        return run
+
+    def run_trial(self, claimed: FrozenTrial, n_done: int) -> None:
+        """Run one claimed trial under a heartbeat and store its record (or mark it FAIL)."""
+        from odyssey.tracking import record_metrics
+
+        spec, storage, slot = self.spec, self.storage, int(claimed.user_attrs["slot"])
+        trial = optuna.Trial(self.study, claimed._trial_id)
+        run = None
+        with Heartbeat(storage, claimed._trial_id, spec.heartbeat_s):
             try:
-                storage.set_trial_user_attr(claimed._trial_id, "record", data)
-                if pruned:
-                    study.tell(trial, state=TrialState.PRUNED)
-                else:
-                    study.tell(trial, record.valid_metric)
-            except (UpdateFinishedTrialError, ValueError) as exc:
-                LOG.warning(
-                    "trial %d (slot %d) was failed by another worker while it ran (%s); "
-                    "its result is dropped, the slot runs again",
-                    claimed.number,
-                    slot,
-                    exc,
+                raw = self._suggest(trial)
+                seed = seeds.trial_seed(spec.seed, spec.task, spec.variant, slot)
+                run = self._start_run(claimed, raw, seed)
+                label = f"trial {slot} ({n_done}/{spec.n_trials} done)"
+
+                def on_epoch(result: EpochResult) -> bool:
+                    self.progress.epoch(label, result)
+                    if run is not None:
+                        curves = {
+                            "train_loss": result.train_loss,
+                            "valid_metric": result.valid_metric,
+                        }
+                        _quietly(run.log_epoch, result.epoch, curves)
+                    if math.isfinite(result.valid_metric):
+                        trial.report(result.valid_metric, result.epoch)
+                    return spec.pruner != "none" and result.epoch > 0 and trial.should_prune()
+
+                record = train_trial(
+                    self.task,
+                    spec.variant,
+                    trial_params(raw),
+                    seed,
+                    spec.budget,
+                    device=self.device,
+                    threads=self.threads,
+                    callback=on_epoch,
                 )
+                self.stats.train_s += record.wall_time_s
+                data = record.to_dict()
+                data["optuna_trial_number"] = claimed.number
+                data["slot"] = slot
+                data["worker"] = {
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "index": self.index,
+                }
+                pruned = record.stop_reason == "pruned"
+                try:
+                    storage.set_trial_user_attr(claimed._trial_id, "record", data)
+                    if pruned:
+                        self.study.tell(trial, state=TrialState.PRUNED)
+                    else:
+                        self.study.tell(trial, record.valid_metric)
+                except (UpdateFinishedTrialError, ValueError) as exc:
+                    LOG.warning(
+                        "trial %d (slot %d) was failed by another worker while it ran (%s); "
+                        "its result is dropped, the slot runs again",
+                        claimed.number,
+                        slot,
+                        exc,
+                    )
+                    if run is not None:
+                        _quietly(self.tracker.end_run, run.run_id, "KILLED", {"state": "FAIL"})
+                    return
                 if run is not None:
-                    _quietly(tracker.end_run, run.run_id, "KILLED", {"state": "FAIL"})
-                return
-            if run is not None:
-                _quietly(
-                    run.finish,
-                    record_metrics(data),
-                    {
-                        "state": "PRUNED" if pruned else "COMPLETE",
+                    state = "PRUNED" if pruned else "COMPLETE"
+                    end_tags = {
+                        "state": state,
                         "stop_reason": record.stop_reason,
                         "diverged": record.diverged,
-                    },
-                )
-            progress.trial_done(label, record)
-        except BaseException as exc:
-            text = str(exc).strip()
-            reason = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
-            with contextlib.suppress(Exception):
-                storage.set_trial_user_attr(claimed._trial_id, "fail_reason", reason)
-            with contextlib.suppress(Exception):
-                storage.set_trial_state_values(claimed._trial_id, TrialState.FAIL)
-            if run is not None:
-                status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
-                _quietly(tracker.end_run, run.run_id, status, {"state": "FAIL"})
-            raise
+                    }
+                    _quietly(run.finish, record_metrics(data), end_tags)
+                self.progress.trial_done(label, record)
+            except BaseException as exc:
+                text = str(exc).strip()
+                reason = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+                with contextlib.suppress(Exception):
+                    storage.set_trial_user_attr(claimed._trial_id, "fail_reason", reason)
+                with contextlib.suppress(Exception):
+                    storage.set_trial_state_values(claimed._trial_id, TrialState.FAIL)
+                if run is not None:
+                    status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+                    _quietly(self.tracker.end_run, run.run_id, status, {"state": "FAIL"})
+                raise
 
 
 def _finish_parent(
