@@ -1,6 +1,6 @@
 """Vector figures of the report in the style of the paper's Figs. 3-6 (Greff et al. 2017, Sec. V).
 
-Every figure is written as SVG (embedded by typst) and PDF beside the report, with fixed metadata
+Every figure is written as SVG (embedded by typst) beside the report, with fixed metadata
 (no dates, a fixed SVG hash salt) so the same inputs give the same bytes. Every variant has one
 fixed colour in every figure (:data:`VARIANT_COLOURS`).
 """
@@ -69,16 +69,13 @@ def colour(variant: str) -> str:
 
 
 def save(fig: plt.Figure, stem: Path) -> Path:
-    """Write ``stem.svg`` and ``stem.pdf`` deterministically; return the SVG path."""
+    """Write ``stem.svg`` deterministically (no date, fixed hash salt, text as paths).
+
+    SVG only: typst embeds it as vector graphics, and a PDF copy per figure doubled the time.
+    """
     stem.parent.mkdir(parents=True, exist_ok=True)
     svg = stem.with_suffix(".svg")
     fig.savefig(svg, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    fig.savefig(
-        stem.with_suffix(".pdf"),
-        format="pdf",
-        metadata={"CreationDate": None, "ModDate": None},
-        bbox_inches="tight",
-    )
     plt.close(fig)
     return svg
 
@@ -252,37 +249,46 @@ def marginals(curves: pd.DataFrame, metric_label: str, stem: Path) -> Path:
 
 
 def interactions(surfaces: dict, metric_label: str, stem: Path) -> Path:
-    """Pairwise marginals (top) and their interaction-only parts (bottom): the paper's Fig. 6."""
+    """Pairwise marginals (top) and their interaction-only parts (bottom): the paper's Fig. 6.
+
+    One colour scale per row, shared by all pairs, so the panels compare directly.
+    """
     pairs = list(surfaces)
-    fig, axes = plt.subplots(2, len(pairs), figsize=(7.0, 2.9))
-    axes = np.atleast_2d(axes)
+    fig, axes = plt.subplots(2, len(pairs), figsize=(7.0, 2.9), squeeze=False, layout="constrained")
+    marg = [np.array(surfaces[p]["marginal"], dtype=float) for p in pairs]
+    inter = [np.array(surfaces[p]["interaction"], dtype=float) for p in pairs]
+    low = float(min(np.nanmin(z) for z in marg))
+    high = float(max(np.nanmax(z) for z in marg))
+    lim = float(max(np.nanmax(np.abs(z)) for z in inter)) or 1.0
+    images = []
     for j, pair in enumerate(pairs):
         a, b = pair.split("|")
         surface = surfaces[pair]
         extent = [surface["xb"][0], surface["xb"][-1], surface["xa"][0], surface["xa"][-1]]
-        for i, key in enumerate(("marginal", "interaction")):
+        for i, (z, cmap, vmin, vmax) in enumerate(
+            ((marg[j], "viridis", low, high), (inter[j], "coolwarm", -lim, lim))
+        ):
             ax = axes[i, j]
-            z = np.array(surface[key], dtype=float)
-            lim = float(np.nanmax(np.abs(z))) if key == "interaction" else None
             image = ax.imshow(
                 z,
                 origin="lower",
                 aspect="auto",
                 extent=extent,
-                cmap="viridis" if key == "marginal" else "coolwarm",
-                vmin=-lim if lim else None,
-                vmax=lim if lim else None,
+                cmap=cmap,
+                vmin=vmin,
+                vmax=vmax,
                 interpolation="nearest",
             )
-            cbar = fig.colorbar(image, ax=ax, fraction=0.08, pad=0.02)
-            cbar.ax.tick_params(labelsize=5)
+            if j == 0:
+                images.append(image)
             ax.tick_params(labelsize=5)
             if i == 1:
                 ax.set_xlabel(_axis(b), fontsize=6)
             ax.set_ylabel(_axis(a), fontsize=6)
-    axes[0, 0].set_title(f"marginal {metric_label}", loc="left", fontsize=6)
-    axes[1, 0].set_title("interaction only", loc="left", fontsize=6)
-    fig.tight_layout(pad=0.4)
+    for i, title in enumerate((f"marginal {metric_label}", "interaction only")):
+        cbar = fig.colorbar(images[i], ax=list(axes[i]), fraction=0.02, pad=0.01)
+        cbar.ax.tick_params(labelsize=5)
+        cbar.set_label(title, fontsize=6)
     return save(fig, stem)
 
 

@@ -2,7 +2,7 @@
 
 Pipeline-facing: :func:`build_report` (docs/contracts.md). It reads only the analysis folders
 written by :func:`odyssey.analysis.analyse_task` and the gradient-probe CSV, so it regenerates in
-seconds. Beside the PDF (``results/report/`` in the pipeline) it writes ``figures/*.svg|pdf``,
+seconds. Beside the PDF (``results/report/`` in the pipeline) it writes ``figures/*.svg``,
 ``tables/*.csv``, ``report.json`` and the template copy ``report.typ``; typst compiles them with
 the bundled fonts only and with the document date unset, so the same inputs give the same bytes.
 
@@ -18,7 +18,6 @@ import json
 import math
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -489,22 +488,6 @@ def _variants_table(names: list[str], tables: Path) -> dict[str, Any] | None:
     )
 
 
-def _git_commit() -> str:
-    """The commit of the report code (the trials carry their own)."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=TEMPLATE.parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def _provenance(cfg: dict, loaded: list[dict], tables: Path) -> dict:
     """Configuration, commits, versions, devices, seeds, trial counts, failed and pruned trials."""
     rows = []
@@ -546,7 +529,6 @@ def _provenance(cfg: dict, loaded: list[dict], tables: Path) -> dict:
             packages.append([name, importlib.metadata.version(name)])
         except importlib.metadata.PackageNotFoundError:
             packages.append([name, "not installed"])
-    packages.append(["report code commit", _git_commit()[:12]])
     package_table = _table(["package", "version"], packages, tables / "packages.csv")
     return {
         "text": (
