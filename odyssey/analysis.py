@@ -111,6 +111,7 @@ def _variant_table(trials: pd.DataFrame, direction: str) -> pd.DataFrame:
             how="left",
         )
         ref = summary["variant"] == stats.REFERENCE
+        summary["verdict"] = summary["verdict"].astype(object)
         summary.loc[ref, "verdict"] = "reference"
         summary["significant"] = summary["significant"].map(_as_bool)
     else:
@@ -122,7 +123,12 @@ def _variant_table(trials: pd.DataFrame, direction: str) -> pd.DataFrame:
 
 
 def _fanova_scope(
-    trials: pd.DataFrame, scope: str, out_rows: list, curves: list, surfaces: dict
+    trials: pd.DataFrame,
+    scope: str,
+    out_rows: list,
+    curves: list,
+    surfaces: dict,
+    search_space: dict | None = None,
 ) -> dict:
     """Run the fANOVA (module odyssey.fanova) on one scope; append its rows and return its JSON."""
     values = trials["test_metric"].astype(float).to_numpy()
@@ -139,7 +145,9 @@ def _fanova_scope(
             else "the test metric is the same in every trial"
         )
         return result
-    model = fa.ForestAnova(x, y, n_trees=100, seed=0)
+    model = fa.ForestAnova(x, y, n_trees=100, seed=0, search_space=search_space)
+    result["bounds"] = {k: model.bounds[i].tolist() for i, k in enumerate(fa.KEYS)}
+    result["box"] = "configured search space" if search_space else "observed range"
     shares = model.shares()
     result["status"] = "ok" if n >= MIN_TRIALS_FANOVA else "caveat"
     if result["status"] == "caveat":
@@ -187,7 +195,7 @@ def _fanova_scope(
     # Optuna's evaluator as a cross-check of the main effects (both normalised over main effects).
     ours = np.array([result["main"][k] for k in fa.KEYS])
     ours_norm = ours / ours.sum() if ours.sum() > 0 else ours
-    theirs = fa.optuna_main_effects(x, y, seed=0)
+    theirs = fa.optuna_main_effects(x, y, seed=0, bounds=model.bounds)
     result["optuna"] = theirs
     result["main_normalised"] = dict(zip(fa.KEYS, ours_norm.tolist(), strict=True))
     diffs = {k: float(ours_norm[i] - theirs[k]) for i, k in enumerate(fa.KEYS)}
@@ -285,10 +293,18 @@ def _caveats(
     return caveats, reliable
 
 
-def analyse_task(trials_csv: Path | str, out_dir: Path | str, *, quick: bool) -> dict:
+def analyse_task(
+    trials_csv: Path | str,
+    out_dir: Path | str,
+    *,
+    quick: bool,
+    search_space: dict | None = None,
+) -> dict:
     """Analyse one task's trials table; write CSV tables and ``analysis.json`` under ``out_dir``.
 
-    Returns the dict written to ``analysis.json`` (see the module docstring for the files).
+    ``search_space`` (optional, config ``tasks.<task>.search_space``) fixes the fANOVA's box;
+    without it the observed range of the trials is used (odyssey.fanova). Returns the dict written
+    to ``analysis.json`` (see the module docstring for the files).
     """
     trials_csv, out_dir = Path(trials_csv), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -322,10 +338,15 @@ def analyse_task(trials_csv: Path | str, out_dir: Path | str, *, quick: bool) ->
     share_rows: list[dict] = []
     curves: list[pd.DataFrame] = []
     surfaces: dict[str, Any] = {}
-    fanova = {"pooled": _fanova_scope(done, "pooled", share_rows, curves, surfaces)}
+    fanova = {"pooled": _fanova_scope(done, "pooled", share_rows, curves, surfaces, search_space)}
     if stats.REFERENCE in variants:
         fanova["V"] = _fanova_scope(
-            done[done["variant"] == stats.REFERENCE], "V", share_rows, curves, surfaces
+            done[done["variant"] == stats.REFERENCE],
+            "V",
+            share_rows,
+            curves,
+            surfaces,
+            search_space,
         )
     pd.DataFrame(share_rows, columns=["scope", "term", "share", "std"]).to_csv(
         out_dir / "fanova_shares.csv", index=False

@@ -40,9 +40,18 @@ def _load_config(path: str) -> dict[str, Any]:
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
     """Run :func:`odyssey.analysis.analyse_task` on one trials table."""
+    import pandas as pd
+
     from odyssey.analysis import analyse_task
 
-    result = analyse_task(Path(args.trials), Path(args.out), quick=args.quick)
+    search_space = None
+    if args.config:
+        task = str(pd.read_csv(args.trials, usecols=["task"], nrows=1)["task"].iloc[0])
+        entry = (_load_config(args.config).get("tasks") or {}).get(task) or {}
+        search_space = entry.get("search_space")
+    result = analyse_task(
+        Path(args.trials), Path(args.out), quick=args.quick, search_space=search_space
+    )
     print(
         json.dumps(
             {
@@ -91,6 +100,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_analyse.add_argument("--out", required=True, help="output folder for tables and JSON")
     p_analyse.add_argument(
         "--quick", action="store_true", help="mark the analysis as a quick study (caveats)"
+    )
+    p_analyse.add_argument(
+        "--config",
+        default=None,
+        help="optional config YAML: its search space of the task bounds the fANOVA",
     )
     p_analyse.set_defaults(func=_cmd_analyse)
 

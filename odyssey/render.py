@@ -782,15 +782,17 @@ def build_report(
             "(V) by Welch's t-test with a Bonferroni correction over the comparisons made."
         ),
         "fanova_intro": (
-            "A random forest of 100 regression trees predicts the test metric from log10 learning "
-            "rate, log10(1 - momentum), log10 hidden size and input noise (scikit-learn, as the "
-            "authors' code). Its functional ANOVA (Hutter et al. 2014) is computed exactly for "
-            "each tree over the bounded search box, from the leaves' boxes: the main effects and "
-            "pairwise terms are constant on the cells cut by the tree's split points, so their "
-            "variances are exact weighted sums; the rest of the variance is higher order. Shares "
-            "are averaged over trees. Two scopes: all variants pooled, and V alone (the paper's "
-            "Fig. 4 is V; the scope of its Fig. 5 is not stated). Optuna's own fANOVA evaluator "
-            "(100 trees) is run on the same data as a cross-check of the main effects."
+            "A random forest of 100 regression trees predicts the test metric from log10 "
+            "learning rate, log10(1 - momentum), log10 hidden size and input noise (scikit-"
+            "learn, as the authors' code). Its functional ANOVA (Hutter et al. 2014) is "
+            "computed exactly for each tree over the search box (the configured search space "
+            "when the analysis was given it, else the observed range of the trials), from the "
+            "leaves' boxes: the main effects and pairwise terms are constant on the cells cut "
+            "by the tree's split points, so their variances are exact weighted sums; the rest "
+            "of the variance is higher order. Shares are averaged over trees. Two scopes: all "
+            "variants pooled, and V alone (the paper's Fig. 4 is V; the scope of its Fig. 5 is "
+            "not stated). Optuna's own fANOVA evaluator (100 trees) is run on the same data as "
+            "a cross-check of the main effects."
         ),
         "paper_intro": (
             "For tasks that are datasets of the paper, our numbers stand beside the published ones "

@@ -83,6 +83,15 @@ def test_quick_study_makes_nothing_a_finding(tmp_path: Path) -> None:
     assert any(c.startswith("Quick study") for c in result["caveats"])
 
 
+def test_search_space_fixes_the_fanova_box(tmp_path: Path) -> None:
+    make_trials(n=10, variants=("V",)).to_csv(tmp_path / "t.csv", index=False)
+    space = {"learning_rate": {"low": 1e-7, "high": 1e-1, "log": True}}
+    result = analyse_task(tmp_path / "t.csv", tmp_path / "out", quick=False, search_space=space)
+    pooled = result["fanova"]["pooled"]
+    assert pooled["box"] == "configured search space"
+    assert pooled["bounds"]["learning_rate"] == pytest.approx([-7.0, -1.0])
+
+
 def test_missing_columns_are_reported(tmp_path: Path) -> None:
     make_trials(n=2).drop(columns=["test_metric"]).to_csv(tmp_path / "t.csv", index=False)
     with pytest.raises(ValueError, match="test_metric"):

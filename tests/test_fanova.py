@@ -87,8 +87,20 @@ def test_optuna_cross_check_agrees_on_a_clear_case() -> None:
     assert abs(ours_norm - theirs["learning_rate"]) < 0.05
 
 
-def test_bounds_widen_to_the_data() -> None:
+def test_bounds_from_the_search_space_or_the_data() -> None:
     x = _x(10, 5)
-    x[0, 0] = -7.0
-    assert fa.space_bounds(x)[0, 0] == -7.0
-    assert fa.space_bounds(x)[1, 1] == 0.0
+    observed = fa.space_bounds(x)
+    assert np.allclose(observed[:, 0], x.min(axis=0)) and np.allclose(observed[:, 1], x.max(axis=0))
+    space = {
+        "learning_rate": {"low": 1e-6, "high": 1e-2},
+        "one_minus_momentum": {"low": 0.01, "high": 1.0},
+        "hidden_size": {"low": 20, "high": 200},
+        "input_noise": {"low": 0.0, "high": 1.0},
+    }
+    x[0, 0] = -7.0  # a trial outside the configured range widens the box
+    box = fa.space_bounds(x, space)
+    assert box[0].tolist() == [-7.0, -2.0]
+    assert box[1].tolist() == [-2.0, 0.0]
+    assert box[2] == pytest.approx([math.log10(20), math.log10(200)])
+    flat = fa.space_bounds(np.ones((3, 4)))
+    assert (flat[:, 1] - flat[:, 0] == 1.0).all()
