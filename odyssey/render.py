@@ -760,7 +760,7 @@ def build_report(
         "short_title": "LSTM Odyssey: variants of the LSTM, after Greff et al. (2017)",
         "subtitle": "Reproducing LSTM: A Search Space Odyssey (Greff et al., TNNLS 2017)",
         "byline": f"Study “{title_study}”" + (" (quick study)" if quick else ""),
-        "study_label": f"study {title_study}" + (" · quick" if quick else ""),
+        "study_label": f"study “{title_study}”" + (" · quick study" if quick else ""),
         "abstract": _abstract(cfg, loaded, all_findings, gradients, quick),
         "global_caveats": global_caveats,
         "setup": {
