@@ -53,6 +53,11 @@ def _block_steps(x: Tensor, col: int, n: int) -> tuple[Tensor, ...] | None:
     return x[:, :, col * n : (col + 1) * n].unbind(0) if col >= 0 else None
 
 
+def _zifo_steps(x: Tensor, lay: _Layout) -> tuple[tuple[Tensor, ...] | None, ...]:
+    """Per-step views of the z, i, f, o blocks of x (T, B, B_k N); None for absent blocks."""
+    return tuple(_block_steps(x, col, lay.n) for col in (lay.z, lay.i, lay.f, lay.o))
+
+
 def _forward(
     lay: _Layout, xp: Tensor, w_hh: Tensor, peep: Tensor | None, gmat: Tensor | None
 ) -> tuple[Tensor, ...]:
@@ -77,10 +82,7 @@ def _forward(
     minus_one = xp.new_full((), -1.0)
 
     a_t = acts.unbind(0)
-    z_t = _block_steps(acts, lay.z, n)
-    i_t = _block_steps(acts, lay.i, n)
-    f_t = _block_steps(acts, lay.f, n)
-    o_t = _block_steps(acts, lay.o, n)
+    z_t, i_t, f_t, o_t = _zifo_steps(acts, lay)
     c_t = cells.unbind(0)
     y_t = ys.unbind(0)
     hc_t = hcs.unbind(0) if hcs is not None else None
@@ -200,10 +202,7 @@ def _backward(
     p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
     dpre = torch.empty_like(acts)  # (T, B, B_k N): deltas of the pre-activations
     dpre_t = dpre.unbind(0)
-    dz_t = _block_steps(dpre, lay.z, n)
-    di_t = _block_steps(dpre, lay.i, n)
-    df_t = _block_steps(dpre, lay.f, n)
-    do_t = _block_steps(dpre, lay.o, n)
+    dz_t, di_t, df_t, do_t = _zifo_steps(dpre, lay)
     dy_t = d_y_all.unbind(0)
     dc_in = d_cells.unbind(0) if d_cells is not None else None
     ii, fi_col, oi = lay.i, lay.f, lay.o
