@@ -4,8 +4,9 @@
     .venv/bin/snakemake --cores all --configfile config/smoke.yaml    # about a minute (CI)
     .venv/bin/snakemake --profile profiles/slurm --configfile config/paper.yaml   # a SLURM cluster
 
-prepare data (per task) -> init storage (once) -> sweep workers (per task, variant) -> collect
-(per task) -> analysis (per task) -> gradient probe -> report. See config/README.md for the keys.
+prepare data (per task) -> init storage (once) -> init task (per task: its studies' trials) ->
+sweep workers (per task, variant) -> collect (per task) -> analysis (per task) -> gradient probe
+-> report. See config/README.md for the keys.
 """
 
 import sys
@@ -34,6 +35,7 @@ include: "workflow/rules/report.smk"
 localrules:
     all,
     init_storage,
+    init_task,
     collect,
 
 

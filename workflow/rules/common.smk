@@ -10,6 +10,7 @@ import json
 import sys
 
 from odyssey.config import ConfigError, validate
+from odyssey.storage import redact
 from odyssey.sweep import StudySpec
 
 try:
@@ -27,6 +28,7 @@ GRADIENTS = config["gradients"]["enabled"]
 
 TASK_INFO = f"{RESULTS}/data/{{task}}.json"
 STORAGE_READY = f"{RESULTS}/sweep/storage.ready"
+TASK_READY = f"{RESULTS}/sweep/{{task}}/studies.ready"
 WORKER_DONE = f"{RESULTS}/sweep/{{task}}/{{variant}}/worker{{worker}}.done"
 TRIALS_CSV = f"{RESULTS}/trials/{{task}}.csv"
 ANALYSIS_DIR = f"{RESULTS}/analysis/{{task}}"
@@ -48,13 +50,28 @@ def canonical(value):
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def study_key(task, variant):
-    """What defines one study (the engine's fingerprint and n_trials) as a string: the worker
-    jobs' params, so that a change re-runs them (more trials: the study is extended)."""
+def study_key(task, variant, *, with_trials=True):
+    """What defines one study (the engine's fingerprint, and n_trials) as a string."""
     spec = StudySpec.from_config(config, task, variant)
-    return f"{spec.fingerprint()} n_trials={spec.n_trials}"
+    return f"{spec.fingerprint()} n_trials={spec.n_trials}" if with_trials else spec.fingerprint()
 
 
-def all_studies_key():
-    """What defines every study of the config: a change re-runs the storage initialisation."""
-    return "\n".join(f"{t}/{v}: {study_key(t, v)}" for t in TASKS for v in VARIANTS)
+def storage_key():
+    """What the once-only initialisation depends on: where the stores are and which studies they
+    hold (not how many trials: init_task adds trials to the studies of one task)."""
+    return canonical(
+        {
+            # redacted: the metadata Snakemake keeps of params must not hold a password
+            "storage": config["storage"] and redact(config["storage"]),
+            "tracking_uri": config["tracking_uri"] and redact(config["tracking_uri"]),
+            "results_dir": RESULTS,
+            "studies": {
+                f"{t}/{v}": study_key(t, v, with_trials=False) for t in TASKS for v in VARIANTS
+            },
+        }
+    )
+
+
+def task_key(task):
+    """What the studies of one task depend on, n_trials included."""
+    return "\n".join(study_key(task, v) for v in VARIANTS)

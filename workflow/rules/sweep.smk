@@ -1,15 +1,40 @@
 rule init_storage:
-    """Create the Optuna storage with every study of the config and the MLflow store, once.
+    """Create the Optuna storage, the MLflow store and every study of the config, once.
 
-    Runs before any worker, so that no two workers race to create a store. Re-runs when a study's
-    definition changes (e.g. more trials: the new trials are added to the existing studies).
+    Runs before any other job that touches a store: two processes creating a store at the same
+    moment race. Re-runs only when the stores or the set of studies change.
     """
     output:
         STORAGE_READY,
     params:
-        studies=all_studies_key(),
+        key=storage_key(),
+        tasks=TASKS,
     log:
         f"{LOGS}/init_storage.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/init_storage.py"
+
+
+rule init_task:
+    """Bring the studies of one task to the config's n_trials (enqueue the new trials).
+
+    A no-op right after init_storage; after n_trials of the task was raised it extends its studies,
+    and only this task's workers run again (finished trials are kept).
+    """
+    input:
+        STORAGE_READY,
+    output:
+        TASK_READY,
+    params:
+        key=lambda wildcards: task_key(wildcards.task),
+        tasks=lambda wildcards: [wildcards.task],
+    log:
+        f"{LOGS}/init_task/{{task}}.log",
     resources:
         mem_mb=2000,
         runtime=30,
@@ -23,12 +48,9 @@ rule sweep_worker:
     """One long-lived worker of study (task, variant): claims and runs trials until the study has
     its n_trials finished trials. A killed worker's running trial is re-run by a later worker;
     finished trials are never re-run (the storage keeps them). Writes its marker at the end."""
-    # Not ancient(): Snakemake 9 then skips the params check of the workers downstream of a job
-    # that re-runs. So re-initialising the storage (a study changed) re-runs every worker; those
-    # of unchanged studies find them complete and stop at once.
     input:
         data=TASK_INFO,
-        storage=STORAGE_READY,
+        studies=TASK_READY,
     output:
         WORKER_DONE,
     params:
