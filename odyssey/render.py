@@ -501,10 +501,14 @@ def _provenance(cfg: dict, loaded: list[dict], tables: Path) -> dict:
                 a["n_trials"],
                 a["n_diverged"],
                 a["n_pruned"],
-                ", ".join(c[:10] for c in p.get("git_commit", [])) or "–",
+                ", ".join(
+                    c[:10] + ("-dirty" if c.endswith("-dirty") else "")
+                    for c in p.get("git_commit", [])
+                )
+                or "–",
                 ", ".join(p.get("torch_version", [])) or "–",
                 ", ".join(p.get("device", [])) or "–",
-                f"{seeds.get('count', '–')} ({seeds.get('min', '–')}..{seeds.get('max', '–')})",
+                f"{seeds.get('count', '–')} distinct",
                 ", ".join(f"{k} {v}" for k, v in sorted(p.get("stop_reasons", {}).items())),
             ]
         )
@@ -534,7 +538,9 @@ def _provenance(cfg: dict, loaded: list[dict], tables: Path) -> dict:
         "text": (
             "Every trial record carries its commit, torch version, device and seed (columns of the "
             "trials table); diverged trials stay in every statistic, pruned trials are counted but "
-            "not analysed. Root seed of the study: "
+            "not analysed. Every trial's seed is derived from the root seed, the task, the variant "
+            "and the trial number (the seeds are listed in the trials table). Root seed of the "
+            "study: "
             f"{cfg.get('seed', '–')}; storage: {cfg.get('storage') or 'journal file'}; "
             f"tracking: {cfg.get('tracking_uri') or 'SQLite MLflow store'}."
         ),
