@@ -16,11 +16,13 @@ however many workers run. A slot whose trial FAILED (its worker was killed or in
 enqueued again with the same parameters ("repair"); if two workers repair the same slot at once,
 the claimer of a higher-numbered duplicate sees the lower one and fails its own copy.
 
-**Heartbeat.** While a trial runs, its worker writes the trial's system attribute
-``odyssey:heartbeat`` every ``heartbeat_s`` seconds (a thread). A RUNNING trial whose last sign of
-life is older than twice that (a SIGKILLed worker) is marked FAIL by any worker, its MLflow run is
-ended as KILLED, and its slot is repaired. This works on the journal file and on RDB storages
-alike (Optuna's own heartbeat exists only for RDB storages).
+**Heartbeat.** While a trial runs, a thread of its worker beats every ``heartbeat_s`` seconds:
+in a database storage it writes the trial's system attribute ``odyssey:heartbeat``; beside a
+journal file it touches ``heartbeats/trial-<id>`` (so the journal does not grow with every beat).
+A RUNNING trial whose last sign of life is older than twice that (a SIGKILLed worker) is marked
+FAIL by any worker, its MLflow run is ended as KILLED, and its slot is repaired. Optuna's own
+heartbeat exists only for RDB storages, hence this one for both. Clocks of the machines sharing a
+study must agree to well within ``2 * heartbeat_s``.
 
 **Divergence** is a finished (COMPLETE) trial whose record says ``stop_reason: diverged``; a
 pruned trial is PRUNED and also counts as finished.
@@ -50,7 +52,7 @@ from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from odyssey import seeds
-from odyssey.storage import load_study, open_storage, redact, resolve_storage_url
+from odyssey.storage import is_rdb, load_study, open_storage, redact, resolve_storage_url
 from odyssey.trial import Budget, EpochResult, train_trial
 
 LOG = logging.getLogger("odyssey.sweep")
@@ -448,7 +450,7 @@ def _init_study(storage: BaseStorage, url: str, spec: StudySpec, tracker: Any) -
             study.set_user_attr("mlflow_experiment_id", experiment_id)
             study.set_user_attr("mlflow_uri", tracker.uri)
         elif tracker.run_status(attrs["mlflow_parent_run_id"]) != "RUNNING":
-            tracker.end_run(attrs["mlflow_parent_run_id"], "RUNNING", {"n_trials": spec.n_trials})
+            tracker.reopen(attrs["mlflow_parent_run_id"], {"n_trials": spec.n_trials})
     trials = study.get_trials(deepcopy=False)
     added = repair_slots(study, spec, trials)
     LOG.info("study %s: %d slot(s) enqueued, %d trial(s) in total", spec.name, added, len(trials))
@@ -469,23 +471,69 @@ def _first_difference(old: str, new: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-class Heartbeat:
-    """A thread that writes the trial's heartbeat every ``interval`` seconds until stopped."""
+class Liveness:
+    """Where a running trial's heartbeats go and where other workers read them.
 
-    def __init__(self, storage: BaseStorage, trial_id: int, interval: float) -> None:
-        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+    Database storages: the trial's system attribute ``odyssey:heartbeat`` (an upsert, so the
+    database does not grow). Journal files: the modification time of a small file
+    ``heartbeats/trial-<id>`` beside the journal, because every attribute write would append a
+    line to the journal and day-long trials with a beat every 30 s would bloat it by gigabytes.
+    """
+
+    def __init__(self, storage: BaseStorage, storage_url: str) -> None:
+        self.storage = storage
+        self.folder = None if is_rdb(storage_url) else Path(storage_url).parent / "heartbeats"
+
+    def _path(self, trial_id: int) -> Path:
+        assert self.folder is not None
+        return self.folder / f"trial-{trial_id}"
+
+    def beat(self, trial_id: int) -> bool:
+        """Record that the trial is alive now; False once it is finished (stop beating)."""
+        if self.folder is None:
+            try:
+                self.storage.set_trial_system_attr(trial_id, HEARTBEAT_ATTR, time.time())
+            except UpdateFinishedTrialError:
+                return False
+            return True
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(trial_id)
+        path.touch(exist_ok=True)
+        os.utime(path)
+        return True
+
+    def last(self, trial: FrozenTrial) -> float:
+        """Time of the trial's last sign of life (its start if it never beat)."""
+        started = trial.datetime_start.timestamp() if trial.datetime_start is not None else 0.0
+        if self.folder is None:
+            beat = trial.system_attrs.get(HEARTBEAT_ATTR)
+            return max(float(beat) if isinstance(beat, (int, float)) else 0.0, started)
+        try:
+            return max(self._path(trial._trial_id).stat().st_mtime, started)
+        except FileNotFoundError:
+            return started
+
+    def clear(self, trial_id: int) -> None:
+        """Remove the trial's heartbeat file (journal storages)."""
+        if self.folder is not None:
+            self._path(trial_id).unlink(missing_ok=True)
+
+
+class Heartbeat:
+    """A thread that beats for one trial every ``interval`` seconds until stopped."""
+
+    def __init__(self, liveness: Liveness, trial_id: int, interval: float) -> None:
+        self.liveness, self.trial_id, self.interval = liveness, trial_id, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="odyssey-heartbeat", daemon=True)
 
     def beat(self) -> bool:
-        """Write one heartbeat; False once the trial is finished (nothing more to do)."""
+        """One heartbeat; False once the trial is finished (nothing more to do)."""
         try:
-            self.storage.set_trial_system_attr(self.trial_id, HEARTBEAT_ATTR, time.time())
-        except UpdateFinishedTrialError:
-            return False
+            return self.liveness.beat(self.trial_id)
         except Exception as exc:  # a storage hiccup must not kill the trial; next beat retries
             LOG.warning("heartbeat of trial id %d failed: %s", self.trial_id, exc)
-        return True
+            return True
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -500,27 +548,24 @@ class Heartbeat:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=max(5.0, self.interval))
-
-
-def _last_alive(trial: FrozenTrial) -> float:
-    beat = trial.system_attrs.get(HEARTBEAT_ATTR)
-    started = trial.datetime_start.timestamp() if trial.datetime_start is not None else 0.0
-    return max(float(beat) if isinstance(beat, (int, float)) else 0.0, started)
+        with contextlib.suppress(OSError):
+            self.liveness.clear(self.trial_id)
 
 
 def fail_stale(
-    storage: BaseStorage,
+    liveness: Liveness,
     trials: Sequence[FrozenTrial],
     heartbeat_s: float,
     tracker: Any = None,
 ) -> list[int]:
     """Mark RUNNING trials whose heartbeat stopped as FAIL; return their numbers."""
+    storage = liveness.storage
     now = time.time()
     failed = []
     for trial in trials:
         if trial.state != TrialState.RUNNING or _slot(trial) is None:
             continue
-        if now - _last_alive(trial) <= STALE_FACTOR * heartbeat_s:
+        if now - liveness.last(trial) <= STALE_FACTOR * heartbeat_s:
             continue
         try:
             storage.set_trial_user_attr(trial._trial_id, "fail_reason", "stale heartbeat")
@@ -528,6 +573,8 @@ def fail_stale(
         except UpdateFinishedTrialError:
             continue  # another worker failed it first, or it just finished
         failed.append(trial.number)
+        with contextlib.suppress(OSError):
+            liveness.clear(trial._trial_id)
         LOG.warning(
             "trial %d (slot %s) had no heartbeat: failed, slot re-enqueued",
             trial.number,
@@ -552,6 +599,10 @@ def _quietly(fn: Any, *args: Any) -> Any:
 # ------------------------------------------------------------------------------------------------
 # Worker
 # ------------------------------------------------------------------------------------------------
+
+
+class _TakenOver(Exception):
+    """This worker's trial was marked FAIL by another worker (its heartbeat looked stale)."""
 
 
 class _Interrupted(KeyboardInterrupt):
@@ -676,6 +727,7 @@ class _Worker:
 
         self.spec, self.threads, self.index, self.stats = spec, threads, index, stats
         self.storage = open_storage(storage_url, create=False)
+        self.liveness = Liveness(self.storage, storage_url)
         self.study = load_study(self.storage, spec.name, storage_url)
         self.study.sampler = make_sampler(spec, index)
         self.study.pruner = make_pruner(spec)
@@ -706,7 +758,7 @@ class _Worker:
         idle_s = min(2.0, spec.heartbeat_s / 2)
         while True:
             trials = study.get_trials(deepcopy=False)
-            if fail_stale(self.storage, trials, spec.heartbeat_s, self.tracker):
+            if fail_stale(self.liveness, trials, spec.heartbeat_s, self.tracker):
                 trials = study.get_trials(deepcopy=False)
             done = finished_slots(trials, spec.n_trials)
             if len(done) >= spec.n_trials:
@@ -782,7 +834,7 @@ class _Worker:
         spec, storage, slot = self.spec, self.storage, int(claimed.user_attrs["slot"])
         trial = optuna.Trial(self.study, claimed._trial_id)
         run = None
-        with Heartbeat(storage, claimed._trial_id, spec.heartbeat_s):
+        with Heartbeat(self.liveness, claimed._trial_id, spec.heartbeat_s):
             try:
                 raw = self._suggest(trial)
                 seed = seeds.trial_seed(spec.seed, spec.task, spec.variant, slot)
@@ -828,16 +880,7 @@ class _Worker:
                     else:
                         self.study.tell(trial, record.valid_metric)
                 except (UpdateFinishedTrialError, ValueError) as exc:
-                    LOG.warning(
-                        "trial %d (slot %d) was failed by another worker while it ran (%s); "
-                        "its result is dropped, the slot runs again",
-                        claimed.number,
-                        slot,
-                        exc,
-                    )
-                    if run is not None:
-                        _quietly(self.tracker.end_run, run.run_id, "KILLED", {"state": "FAIL"})
-                    return
+                    raise _TakenOver(str(exc)) from exc
                 if run is not None:
                     state = "PRUNED" if pruned else "COMPLETE"
                     end_tags = {
@@ -847,6 +890,16 @@ class _Worker:
                     }
                     _quietly(run.finish, record_metrics(data), end_tags)
                 self.progress.trial_done(label, record)
+            except (_TakenOver, UpdateFinishedTrialError) as exc:
+                LOG.warning(
+                    "trial %d (slot %d) was failed by another worker while it ran (%s); its "
+                    "result is dropped and the slot runs again",
+                    claimed.number,
+                    slot,
+                    exc,
+                )
+                if run is not None:
+                    _quietly(self.tracker.end_run, run.run_id, "KILLED", {"state": "FAIL"})
             except BaseException as exc:
                 text = str(exc).strip()
                 reason = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"

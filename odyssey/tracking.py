@@ -152,6 +152,13 @@ class Tracker:
             self.client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
         self.client.set_terminated(run_id, status=status)
 
+    def reopen(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        """Mark a finished parent run RUNNING again (its study got more trials) and tag it."""
+        from mlflow.entities import RunTag
+
+        self.client.update_run(run_id, status="RUNNING")
+        self.client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+
     def run_status(self, run_id: str) -> str:
         """Status of run ``run_id`` (RUNNING, FINISHED, FAILED, KILLED)."""
         return self.client.get_run(run_id).info.status
@@ -188,15 +195,19 @@ class TrialRun:
     def finish(
         self, metrics: Mapping[str, Any], tags: Mapping[str, Any], status: str = "FINISHED"
     ) -> None:
-        """Write the buffered and final metrics and tags, then end the run with ``status``."""
+        """Write the buffered and final metrics and the tags in one batch, then end the run."""
         from mlflow.entities import Metric, RunTag
 
-        self.flush()
         stamp = _now_ms()
         final = [Metric(k, float(v), stamp, 0) for k, v in metrics.items() if _finite(v)]
-        self.client.log_batch(
-            self.run_id, metrics=final, tags=[RunTag(k, str(v)) for k, v in tags.items()]
-        )
+        pending, self._pending = [*self._pending, *final], []
+        run_tags = [RunTag(k, str(v)) for k, v in tags.items()]
+        for start in range(0, max(len(pending), 1), 900):  # MLflow takes 1000 metrics per batch
+            self.client.log_batch(
+                self.run_id,
+                metrics=pending[start : start + 900],
+                tags=run_tags if not start else [],
+            )
         self.client.set_terminated(self.run_id, status=status)
 
 

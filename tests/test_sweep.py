@@ -29,9 +29,13 @@ from engine_support import (
 from optuna.trial import TrialState
 
 from odyssey import seeds
-from odyssey.storage import default_storage_url
+from odyssey.storage import default_storage_url, open_storage
 from odyssey.sweep import (
+    Liveness,
     StudySpec,
+    WorkerStats,
+    _claim,
+    _Worker,
     finished_slots,
     init_storage,
     parse_space,
@@ -135,6 +139,14 @@ def test_worker_runs_exactly_the_enqueued_slots_and_extends(tmp_path: Path) -> N
         assert again[slot].number == done[slot].number
     assert again[4].params == StudySpec.from_config(bigger, "adding", "V").draw_params(4)
 
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("test.adding").experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"  # reopened, ended again
+    assert parents[0].data.tags["n_finished"] == "5" and len(runs) == 6
+
 
 def test_changed_settings_and_missing_init_fail_in_one_line(tmp_path: Path) -> None:
     cfg = tiny_config(tmp_path, n_trials=1, tracking_uri="none")
@@ -191,6 +203,43 @@ def test_tpe_with_median_pruner_and_qmc(tmp_path: Path) -> None:
             for key, dist in study_spec.distributions().items():
                 assert dist.low <= trial.params[key] <= dist.high
             assert trial.intermediate_values  # per-epoch reports for the pruner
+
+
+def test_heartbeats_beside_a_journal_and_in_a_database(tmp_path: Path) -> None:
+    for url in (default_storage_url(tmp_path), f"sqlite:///{tmp_path / 'optuna.db'}"):
+        storage = open_storage(url, create=True)
+        study = optuna.create_study(storage=storage, study_name="s")
+        trial = study.ask()
+        liveness = Liveness(storage, url)
+        frozen = storage.get_trial(trial._trial_id)
+        started = frozen.datetime_start.timestamp()
+        assert liveness.last(frozen) == started  # no beat yet: its start counts
+        time.sleep(0.05)
+        assert liveness.beat(trial._trial_id)
+        beat = liveness.last(storage.get_trial(trial._trial_id))
+        assert beat > started and abs(beat - time.time()) < 5
+        if liveness.folder is not None:
+            assert (tmp_path / "optuna" / "heartbeats" / f"trial-{trial._trial_id}").exists()
+            assert storage.get_trial(trial._trial_id).system_attrs == {}  # journal untouched
+        liveness.clear(trial._trial_id)
+        study.tell(trial, 1.0)
+        if liveness.folder is None:
+            assert not liveness.beat(trial._trial_id)  # finished: the beating stops
+
+
+def test_a_trial_failed_by_another_worker_is_dropped_not_raised(tmp_path: Path) -> None:
+    cfg = tiny_config(tmp_path, n_trials=1, tracking_uri="none")
+    init_storage(cfg)
+    spec = StudySpec.from_config(cfg, "adding", "V")
+    url = default_storage_url(tmp_path)
+    worker = _Worker(spec, url, None, None, "cpu", 1, 0, WorkerStats())
+    claimed = _claim(worker.storage, worker.study, spec, worker.study.get_trials())
+    worker.storage.set_trial_state_values(claimed._trial_id, TrialState.FAIL)  # "stale" elsewhere
+    worker.run_trial(claimed, 0)  # reports into a FAIL trial: dropped with a warning
+    assert run_worker(spec, url, None) == 1  # the slot is repaired and run again
+    trials = _trials(cfg)
+    _assert_exactly_n(trials, 1)
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE]
 
 
 # ---- several processes ---------------------------------------------------------------------------
@@ -278,6 +327,34 @@ def test_sigkilled_worker_is_detected_and_its_trial_rerun(tmp_path: Path) -> Non
     ]
     statuses = sorted(r.info.status for r in children)
     assert statuses == ["FINISHED", "FINISHED", "KILLED"]
+
+
+@pytest.mark.slow
+def test_sigterm_fails_the_running_trial_at_once(tmp_path: Path) -> None:
+    cfg = tiny_config(
+        tmp_path,
+        n_trials=1,
+        tracking_uri="none",
+        budget={"max_epochs": 30, "patience": 30},
+        options={"lag": 10, "sizes": {"train": 32, "valid": 8, "test": 8}},
+    )
+    config = write_config(tmp_path / "config.yaml", cfg)
+    init_storage(cfg)
+    worker = _worker(config)
+    deadline = time.monotonic() + 120
+    while not any(t.state == TrialState.RUNNING and t.intermediate_values for t in _trials(cfg)):
+        assert worker.poll() is None and time.monotonic() < deadline, "worker ended too early"
+        time.sleep(0.2)
+    worker.send_signal(signal.SIGTERM)
+    out, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 130, out
+    (failed,) = _trials(cfg)
+    assert failed.state == TrialState.FAIL and "signal 15" in failed.user_attrs["fail_reason"]
+    started = time.monotonic()
+    spec = StudySpec.from_config(cfg, "adding", "V")
+    assert run_worker(spec, default_storage_url(tmp_path), None) == 1
+    assert time.monotonic() - started < 60  # no wait for a stale heartbeat (30 s here)
+    _assert_exactly_n(_trials(cfg), 1)
 
 
 @pytest.mark.slow
