@@ -133,7 +133,8 @@ def markdown(result: dict) -> str:
         f"\nForward + backward of one training step, median of {meta['repeats']} interleaved "
         f"rounds "
         f"({meta['warmup']} warm-up), {meta['threads']} threads, torch {meta['torch']}, "
-        f"{meta['cpu']}, load average {meta['loadavg']} at start; commit {meta['commit']}, "
+        f"{meta['cpu']}, load average {meta['loadavg']} at start, {meta['loadavg_end']} at end; "
+        f"commit {meta['commit']}, "
         f"{meta['date']}. Ratio = time / nn.LSTM's time in the same run.\n"
     )
     return "\n".join(rows) + "\n" + note
@@ -158,13 +159,32 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"unknown cells {unknown}; known: {', '.join(variants.names())}")
     repeats = args.repeats or (3 if args.quick else 10)
     warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
+    previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
+    try:
+        result = run(shapes, cells, repeats, warmup, args.threads, fast=not args.eager)
+    finally:
+        torch.set_num_threads(previous_threads)
+    table = markdown(result)
+    print(table)
+    out = args.out or (None if args.quick else "bench/variants")
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(f"{out}.json").write_text(json.dumps(result, indent=1) + "\n")
+        Path(f"{out}.md").write_text("# Speed of the variants\n\n" + table)
+    return result
+
+
+def run(
+    shapes: list[str], cells: list[str], repeats: int, warmup: int, threads: int, fast: bool
+) -> dict:
+    """Time every shape; the result holds metadata, medians, ratios and all samples."""
     result: dict = {
         "meta": {
-            "threads": args.threads,
+            "threads": threads,
             "repeats": repeats,
             "warmup": warmup,
-            "fast": not args.eager,
+            "fast": fast,
             "torch": torch.__version__,
             "cpu": cpu_model(),
             "loadavg": " ".join(f"{v:.2f}" for v in os.getloadavg()),
@@ -175,7 +195,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     for key in shapes:
         shape = SHAPES[key]
-        samples = time_shape(shape, cells, repeats, warmup, fast=not args.eager)
+        samples = time_shape(shape, cells, repeats, warmup, fast=fast)
         med = {name: 1000 * statistics.median(v) for name, v in samples.items()}
         result["shapes"][key] = {
             "shape": shape.__dict__,
@@ -184,13 +204,7 @@ def main(argv: list[str] | None = None) -> dict:
             "samples_ms": {name: [1000 * s for s in v] for name, v in samples.items()},
         }
         print(f"{shape.label}: " + ", ".join(f"{n} {m:.1f} ms" for n, m in med.items()), flush=True)
-    table = markdown(result)
-    print(table)
-    out = args.out or (None if args.quick else "bench/variants")
-    if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(f"{out}.json").write_text(json.dumps(result, indent=1) + "\n")
-        Path(f"{out}.md").write_text("# Speed of the variants\n\n" + table)
+    result["meta"]["loadavg_end"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     return result
 
 
