@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bench_variants.py"
 
@@ -23,6 +24,7 @@ def load_bench():
 def test_writes_table_and_json(tmp_path: Path) -> None:
     bench = load_bench()
     out = tmp_path / "b"
+    threads = torch.get_num_threads()
     result = bench.main(
         ["--shapes", "jsb", "--cells", "RNN", "--repeats", "1", "--warmup", "0", "--threads", "1",
          "--out", str(out)]
@@ -31,6 +33,7 @@ def test_writes_table_and_json(tmp_path: Path) -> None:
     assert data["shapes"]["jsb"]["ratio"]["nn.LSTM"] == 1.0
     assert set(data["shapes"]["jsb"]["median_ms"]) == {"nn.LSTM", "RNN"}
     assert result["meta"]["repeats"] == 1
+    assert torch.get_num_threads() == threads
     table = out.with_suffix(".md").read_text()
     assert "| RNN |" in table and "JSB-like" in table
 
