@@ -449,7 +449,10 @@ def _init_study(storage: BaseStorage, url: str, spec: StudySpec, tracker: Any) -
             study.set_user_attr("mlflow_parent_run_id", parent)
             study.set_user_attr("mlflow_experiment_id", experiment_id)
             study.set_user_attr("mlflow_uri", tracker.uri)
-        elif tracker.run_status(attrs["mlflow_parent_run_id"]) != "RUNNING":
+        elif (
+            len(finished_slots(study.get_trials(deepcopy=False), spec.n_trials)) < spec.n_trials
+            and tracker.run_status(attrs["mlflow_parent_run_id"]) != "RUNNING"
+        ):  # the study got more trials: its parent run is running again
             tracker.reopen(attrs["mlflow_parent_run_id"], {"n_trials": spec.n_trials})
     trials = study.get_trials(deepcopy=False)
     added = repair_slots(study, spec, trials)

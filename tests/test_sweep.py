@@ -131,17 +131,24 @@ def test_worker_runs_exactly_the_enqueued_slots_and_extends(tmp_path: Path) -> N
         assert record["seed"] == seeds.trial_seed(cfg["seed"], "adding", "V", slot)
         assert trial.value == record["valid_metric"]
 
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    parent_id = optuna.load_study(
+        study_name="test.adding.V", storage=open_storage(default_storage_url(tmp_path))
+    ).user_attrs["mlflow_parent_run_id"]
+    init_storage(cfg)  # nothing to add: the finished parent run stays finished
+    assert client.get_run(parent_id).info.status == "FINISHED"
+
     bigger = tiny_config(tmp_path, n_trials=5)
     init_storage(bigger)
+    assert client.get_run(parent_id).info.status == "RUNNING"
     assert run_worker(bigger, "adding", "V") == 2
     again = _assert_exactly_n(_trials(bigger), 5)
     for slot in range(3):  # the first trials are kept, not re-run
         assert again[slot].number == done[slot].number
     assert again[4].params == StudySpec.from_config(bigger, "adding", "V").draw_params(4)
 
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("test.adding").experiment_id])
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert len(parents) == 1 and parents[0].info.status == "FINISHED"  # reopened, ended again
