@@ -282,6 +282,8 @@ def interactions(surfaces: dict, metric_label: str, stem: Path) -> Path:
             if j == 0:
                 images.append(image)
             ax.tick_params(labelsize=5)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
             if i == 1:
                 ax.set_xlabel(_axis(b), fontsize=6)
             ax.set_ylabel(_axis(a), fontsize=6)
