@@ -92,3 +92,20 @@ def test_gate_matrix_layout() -> None:
             block = gmat[yi * n : (yi + 1) * n, xi * n : (xi + 1) * n]
             expected = torch.zeros(n, n, dtype=torch.float64) if "z" in (x, y) else w[f"R_{x}{y}"]
             torch.testing.assert_close(block, expected)
+
+
+@pytest.mark.parametrize("name", ["V", "NOG", "NOAF"])
+def test_large_step_tanh_by_sigmoid_matches_eager(name: str) -> None:
+    """B N >= 2048 switches h(c) to 2σ(2c) - 1 (variants.pointwise): same values and grads."""
+    cell = tiny_cell(name, 3, 64)
+    x = torch.randn(40, 3, 3, dtype=torch.float64)
+    results = []
+    for fast in (True, False):
+        cell.zero_grad()
+        out, _ = cell.scan(x, None, fast)
+        out.pow(2).sum().backward()
+        results.append((out.detach(), [p.grad.clone() for p in cell.parameters()]))
+    (out_f, g_f), (out_e, g_e) = results
+    torch.testing.assert_close(out_f, out_e)
+    for a, b in zip(g_f, g_e, strict=True):
+        torch.testing.assert_close(a, b)

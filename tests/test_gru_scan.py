@@ -56,3 +56,19 @@ def test_autograd_loop_under_autocast_matches() -> None:
     with torch.autocast("cpu", dtype=torch.bfloat16):
         got, _ = cell.scan(x, None, True)
     torch.testing.assert_close(got.float(), expected, rtol=0.05, atol=0.05)
+
+
+def test_large_step_matches_eager() -> None:
+    """B N >= 2048 computes the candidate's tanh as 2σ(2v) - 1: same values and grads."""
+    cell = tiny_cell(3, 64)
+    x = torch.randn(40, 3, 3, dtype=torch.float64)
+    results = []
+    for fast in (True, False):
+        cell.zero_grad()
+        out, _ = cell.scan(x, None, fast)
+        out.pow(2).sum().backward()
+        results.append((out.detach(), [p.grad.clone() for p in cell.parameters()]))
+    (out_f, g_f), (out_e, g_e) = results
+    torch.testing.assert_close(out_f, out_e)
+    for a, b in zip(g_f, g_e, strict=True):
+        torch.testing.assert_close(a, b)

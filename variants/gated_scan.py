@@ -13,7 +13,8 @@ deltas G^T δpre^{t+1} to δi, δf, δo. Every factor that does not depend on th
 is computed for all steps at once before the loop; weight gradients are one matrix product.
 
 Speed: tanh(z̄) is computed as 2σ(2z̄) - 1 (one sigmoid call for the i, f, z blocks; torch's CPU
-tanh costs about four sigmoids). Tensors are time-major: xp (T, B, B_k N) = W x + b of every step.
+tanh costs about four sigmoids), h(c) likewise on large steps (``variants.pointwise``).
+Tensors are time-major: xp (T, B, B_k N) = W x + b of every step.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from variants.pointwise import StepTanh
 from variants.spec import GatedSpec
 
 
@@ -79,7 +81,7 @@ def _forward(
     cells = xp.new_empty(t_len, b, n)
     hcs = xp.new_empty(t_len, b, n) if (lay.h_tanh and lay.o >= 0) else None
     ys = xp.new_empty(t_len, b, n)
-    minus_one = xp.new_full((), -1.0)
+    tanh = StepTanh(xp, b * n)
 
     a_t = acts.unbind(0)
     z_t, i_t, f_t, o_t = _zifo_steps(acts, lay)
@@ -107,7 +109,7 @@ def _forward(
             sig_t[t].sigmoid_()
         z = z_t[t]
         if g_tanh:
-            torch.add(minus_one, z, alpha=2.0, out=z)
+            tanh.from_sigmoid(z)
         c_new = c_t[t]
         if i_t is not None:
             torch.mul(z, i_t[t], out=c_new)
@@ -126,11 +128,11 @@ def _forward(
                 o.addcmul_(p_o, c_new)
             o.sigmoid_()
             if hc_t is not None:
-                torch.mul(torch.tanh(c_new, out=hc_t[t]), o, out=y_new)
+                torch.mul(tanh.into(c_new, hc_t[t]), o, out=y_new)
             else:
                 torch.mul(c_new, o, out=y_new)
         elif h_tanh:
-            torch.tanh(c_new, out=y_new)
+            tanh.into(c_new, y_new)
         else:
             y_new.copy_(c_new)
         y, c = y_new, c_new

@@ -21,6 +21,8 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from variants.pointwise import StepTanh
+
 
 def _blocks(x: Tensor, n: int) -> tuple[tuple[Tensor, ...], ...]:
     """Per-step views (B, N) of the r, u, n column blocks of x (T, B, 3N)."""
@@ -44,11 +46,12 @@ def _forward(xp: Tensor, w_hh: Tensor, b_rn: Tensor) -> tuple[Tensor, Tensor, Te
     x_n = xp[:, :, 2 * n :].unbind(0)
     hh_n = hh[:, :, 2 * n :].unbind(0)
     h_t = hs.unbind(0)
+    tanh = StepTanh(xp, b * n)
     h = xp.new_zeros(b, n)
     for t in range(t_len):
         hh_t[t].addmm_(h, rec_t)
         torch.add(x_ru[t], hh_ru[t], out=a_ru[t]).sigmoid_()
-        torch.addcmul(x_n[t], r_t[t], hh_n[t], out=n_t[t]).tanh_()
+        tanh.inplace(torch.addcmul(x_n[t], r_t[t], hh_n[t], out=n_t[t]))
         torch.lerp(n_t[t], h, u_t[t], out=h_t[t])  # n + u (h' - n)
         h = h_t[t]
     return hs, acts, hh
