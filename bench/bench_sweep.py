@@ -41,14 +41,28 @@ sys.path.insert(0, str(REPO))
 from odyssey import config as config_module  # noqa: E402
 from odyssey.storage import default_storage_url  # noqa: E402
 
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "quick": {},
+    "longer trials": {"max_epochs": 40, "patience": 40, "time_limit_s": None},
+}
+"""Budget changes per scenario: the quick config as it is, and 4x longer trials."""
 
-def bench_config(base: dict[str, Any], task: str, variant: str, trials: int, results: Path) -> dict:
+
+def bench_config(
+    base: dict[str, Any],
+    task: str,
+    variant: str,
+    trials: int,
+    results: Path,
+    budget: dict[str, Any] | None = None,
+) -> dict:
     """The quick config restricted to one study of ``trials`` trials, results under ``results``."""
     cfg = copy.deepcopy(base)
     if task not in cfg["tasks"]:
         raise SystemExit(f"bench_sweep: task {task!r} is not in the config")
     cfg["tasks"] = {task: cfg["tasks"][task]}
     cfg["tasks"][task]["n_trials"] = trials
+    cfg["tasks"][task]["budget"].update(budget or {})
     cfg.update(
         {
             "variants": [variant],
@@ -160,38 +174,46 @@ def run_once(cfg: dict[str, Any], workers: int, folder: Path) -> dict[str, Any]:
 
 
 def _markdown(result: dict[str, Any]) -> str:
-    one, two = result["runs"]
     lines = [
         "# Sweep throughput",
         "",
         f"`python bench/bench_sweep.py --trials {result['trials']}` on {result['machine']}; "
-        f"{result['date']}; load average before the runs {result['load_before']}.",
+        f"{result['date']}; load average (1, 5, 15 min) before {result['load_before']}, after "
+        f"{result['load_after']} (the machine is shared: a load above 2 means other processes "
+        "competed for the two cores).",
         "",
         f"One study ({result['task']}, {result['variant']}) of the quick configuration "
-        f"(`config/config.yaml`: {result['budget']}), {result['trials']} trials, journal storage "
-        "and MLflow SQLite tracking, each worker a `python -m odyssey worker` process with one "
-        "thread.",
+        f"(`{result['config']}`), {result['trials']} trials, journal storage and MLflow SQLite "
+        "tracking, each worker a `python -m odyssey worker` process with one thread. Scenario "
+        "*quick*: the config's budget as it is; *longer trials*: 40 epochs, patience 40, no "
+        "time limit.",
         "",
-        "| workers | wall s | trials/hour | steady trials/hour | outside training | start-up | "
-        "storage, tracking, waiting | trials per worker |",
-        "|---|---|---|---|---|---|---|---|",
+        "| scenario | workers | wall s | trials/hour | steady trials/hour | mean trial s | "
+        "outside training | start-up | storage, tracking, waiting | trials per worker |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for run in (one, two):
+    for name, scenario in result["scenarios"].items():
+        for run in scenario["runs"]:
+            lines.append(
+                f"| {name} | {run['workers']} | {run['wall_s']} | {run['trials_per_hour']} | "
+                f"{run['steady_trials_per_hour']} | {run['mean_trial_train_s']} | "
+                f"{100 * run['outside_training_share']:.1f}% | "
+                f"{100 * run['startup_share']:.1f}% | {100 * run['other_share']:.1f}% | "
+                f"{run['trials_by_worker']} |"
+            )
+    lines.append("")
+    for name, scenario in result["scenarios"].items():
         lines.append(
-            f"| {run['workers']} | {run['wall_s']} | {run['trials_per_hour']} | "
-            f"{run['steady_trials_per_hour']} | {100 * run['outside_training_share']:.1f}% | "
-            f"{100 * run['startup_share']:.1f}% | {100 * run['other_share']:.1f}% | "
-            f"{run['trials_by_worker']} |"
+            f"- {name}: 2 workers over 1: {scenario['speedup']}x overall, "
+            f"{scenario['steady_speedup']}x in steady state (target: at least 1.8x)."
         )
     lines += [
         "",
-        f"Speed-up of 2 workers over 1: {result['speedup']}x overall, "
-        f"{result['steady_speedup']}x in steady state (target: at least 1.8x).",
-        "",
         "Outside training = 1 - (sum of `train_trial` wall time) / (sum of worker process time); "
         "start-up = launch to the first trial's start (Python, torch, MLflow and Optuna imports, "
-        "opening the stores, building the task); the rest is storage and tracking writes and a "
-        "worker waiting for the other's last trial.",
+        "opening the stores, building the task); the rest is storage and tracking writes, "
+        "interpreter exit and a worker waiting for the other's last trial. Steady state = first "
+        "trial start to last trial end.",
         "",
     ]
     return "\n".join(lines)
@@ -209,30 +231,39 @@ def main(argv: list[str] | None = None) -> int:
 
     base = config_module.load(args.config, env={})
     load_before = [round(x, 2) for x in os.getloadavg()]
-    runs = []
+    scenarios: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-        for workers in (1, 2):
-            folder = Path(tmp) / f"w{workers}"
-            cfg = bench_config(base, args.task, args.variant, args.trials, folder / "results")
-            runs.append(run_once(cfg, workers, folder))
-            print(json.dumps(runs[-1]), flush=True)
+        for name, budget in SCENARIOS.items():
+            runs = []
+            for workers in (1, 2):
+                folder = Path(tmp) / f"{name.replace(' ', '-')}-w{workers}"
+                cfg = bench_config(
+                    base, args.task, args.variant, args.trials, folder / "results", budget
+                )
+                runs.append(run_once(cfg, workers, folder))
+                print(json.dumps({"scenario": name, **runs[-1]}), flush=True)
+            scenarios[name] = {
+                "budget": {**base["tasks"][args.task]["budget"], **budget},
+                "runs": runs,
+                "speedup": round(runs[0]["wall_s"] / runs[1]["wall_s"], 2),
+                "steady_speedup": round(
+                    runs[1]["steady_trials_per_hour"] / runs[0]["steady_trials_per_hour"], 2
+                ),
+            }
+    config_path = Path(args.config).resolve()
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
         "load_before": load_before,
         "load_after": [round(x, 2) for x in os.getloadavg()],
-        "config": str(Path(args.config).resolve().relative_to(REPO))
-        if Path(args.config).resolve().is_relative_to(REPO)
-        else args.config,
+        "config": str(config_path.relative_to(REPO))
+        if config_path.is_relative_to(REPO)
+        else str(config_path),
         "task": args.task,
         "variant": args.variant,
         "trials": args.trials,
-        "budget": json.dumps(base["tasks"][args.task]["budget"]),
-        "runs": runs,
-        "speedup": round(runs[0]["wall_s"] / runs[1]["wall_s"], 2),
-        "steady_speedup": round(
-            runs[1]["steady_trials_per_hour"] / runs[0]["steady_trials_per_hour"], 2
-        ),
+        "scenarios": scenarios,
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
