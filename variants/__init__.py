@@ -12,7 +12,8 @@ Layout of the package:
   ``rnn.py``: the tanh RNN.
 - ``fused.py``: NP, RNN (and GRU on CUDA) on torch's fused kernels.
 - ``network.py``: stacking, bidirectional layers, padded batches; ``init.py``: init schemes;
-  ``cnn.py``, ``fuzzy.py``: front ends; ``registry.py``: names, listing, formulas, ``build``.
+  ``cnn.py``, ``fuzzy.py``: front ends; ``registry.py``: names, listing, formulas, ``build``;
+  ``pointwise.py``: the cheaper tanh of the hand-written loops.
 
 Fast paths and their eager references (``build(..., fast=False)``) are held equal by the tests.
 The hand-written backward passes are first-order only (``create_graph=True`` needs fast=False).
