@@ -74,51 +74,13 @@ def test_train_prints_the_record_as_json(capsys) -> None:
 
 
 def test_bad_input_is_one_line_with_status_2(capsys) -> None:
+    def train(*args: str) -> list[str]:
+        return ["train", "--hidden-size", "4", "--learning-rate", "0.1", *args]
+
     cases = [
-        (
-            [
-                "train",
-                "--task",
-                "adder",
-                "--variant",
-                "V",
-                "--hidden-size",
-                "4",
-                "--learning-rate",
-                "0.1",
-            ],
-            "unknown task 'adder'",
-        ),
-        (
-            [
-                "train",
-                "--task",
-                "adding",
-                "--variant",
-                "VV",
-                "--hidden-size",
-                "4",
-                "--learning-rate",
-                "0.1",
-            ],
-            "unknown variant 'VV'",
-        ),
-        (
-            [
-                "train",
-                "--task",
-                "adding",
-                "--task-option",
-                "lag",
-                "--variant",
-                "V",
-                "--hidden-size",
-                "4",
-                "--learning-rate",
-                "0.1",
-            ],
-            "must look like KEY=VALUE",
-        ),
+        (train("--task", "adder", "--variant", "V"), "unknown task 'adder'"),
+        (train("--task", "adding", "--variant", "VV"), "unknown variant 'VV'"),
+        (train("--task", "adding", "--task-option", "lag", "--variant", "V"), "KEY=VALUE"),
         (["init", "--config", "/nonexistent/config.yaml"], "cannot read"),
     ]
     for argv, message in cases:
