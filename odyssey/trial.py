@@ -276,8 +276,9 @@ def train_trial(
         budget.optimizer, net.parameters(), params["learning_rate"], params["momentum"]
     )
     train = task.split("train")
-    if len(train) == 0:
-        raise ValueError(f"task {task.name!r} has an empty training split")
+    for name in ("train", "valid", "test"):
+        if len(task.split(name)) == 0:
+            raise ValueError(f"task {task.name!r} has an empty {name} split; give it sequences")
     validate = _Evaluator(
         task, net, _batches(task, task.split("valid"), budget.eval_batch_size, dev), dev, budget.amp
     )
