@@ -361,6 +361,9 @@ def analyse_task(
             caveats.append(f"fANOVA ({scope}): {res.get('reason', res['status'])}.")
     reliable["fanova"] = (not quick) and fanova["pooled"]["status"] == "ok"
 
+    extras = sorted(
+        c[len("test_") :] for c in done.columns if c.startswith("test_") and c != "test_metric"
+    )
     cost = _cost(done)
     cost.to_csv(out_dir / "cost.csv", index=False)
 
@@ -389,13 +392,39 @@ def analyse_task(
         "provenance": _provenance(frame),
         "caveats": caveats,
         "reliable": reliable,
-        "extra_metrics": sorted(
-            c[len("test_") :] for c in done.columns if c.startswith("test_") and c != "test_metric"
-        ),
+        "extra_metrics": extras,
+        "extra_summary": _extra_summary(done, top, extras, metric_name),
     }
     result = _clean(result)
     (out_dir / "analysis.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result
+
+
+def _extra_summary(
+    done: pd.DataFrame, top: pd.DataFrame, extras: list[str], metric_name: str
+) -> list[dict]:
+    """Mean of every extra test metric (``test_<name>``) per variant, all trials and best 10 %.
+
+    The task's own metric under another name (e.g. ``test_loss`` when the metric is the loss) is
+    kept: it is cheap and shows what the task reports. Rows: variant, metric, mean_all, mean_top10.
+    """
+    rows = []
+    for variant in stats.order_variants(done["variant"].unique()):
+        for name in extras:
+            if name == metric_name:
+                continue
+            column = f"test_{name}"
+            values = done.loc[done["variant"] == variant, column].astype(float)
+            best = top.loc[top["variant"] == variant, column].astype(float)
+            rows.append(
+                {
+                    "variant": variant,
+                    "metric": name,
+                    "mean_all": float(values.mean()) if values.notna().any() else None,
+                    "mean_top10": float(best.mean()) if best.notna().any() else None,
+                }
+            )
+    return _records(pd.DataFrame(rows)) if rows else []
 
 
 def _significant(table: pd.DataFrame) -> list[dict]:

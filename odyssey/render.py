@@ -215,6 +215,26 @@ def _variant_tables(a: dict, tables: Path) -> tuple[dict, dict]:
     return table_all, table_top
 
 
+def _extra_table(a: dict, tables: Path) -> dict[str, Any] | None:
+    """Means of the task's extra test metrics per variant (e.g. the adding problem's hit rate)."""
+    rows = a.get("extra_summary") or []
+    metrics = list(dict.fromkeys(r["metric"] for r in rows))
+    if not metrics:
+        return None
+    header = ["variant"] + [f"{m} (all)" for m in metrics] + [f"{m} (best 10 %)" for m in metrics]
+    by_variant: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        by_variant.setdefault(r["variant"], {})[r["metric"]] = r
+    body = []
+    for variant, per in by_variant.items():
+        body.append(
+            [variant]
+            + [num(per.get(m, {}).get("mean_all")) for m in metrics]
+            + [num(per.get(m, {}).get("mean_top10")) for m in metrics]
+        )
+    return _table(header, body, tables / f"{a['task']}_extra_metrics.csv")
+
+
 def _fanova_section(loaded: dict, figs: Path, tables: Path, rel: Any) -> dict[str, Any]:
     """Figures, tables and notes of the hyperparameter-importance subsection of one task."""
     a = loaded["analysis"]
@@ -715,6 +735,12 @@ def build_report(
                         else " Too few trials per variant for the tests to be meaningful; "
                         "verdicts in parentheses."
                     )
+                ),
+                "extra": _extra_table(a, tables),
+                "extra_caption": (
+                    f"{task}: mean of the task's other test metrics per variant, over all trials "
+                    "and over the best 10 % by validation (taken at each trial's best validation "
+                    "epoch)."
                 ),
                 "fanova": _fanova_section(d, figs, tables, rel),
                 "paper": _paper_table(a, tables),

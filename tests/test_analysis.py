@@ -52,6 +52,9 @@ def test_planted_effects_are_found(analysed: tuple[dict, Path]) -> None:
     assert table.loc["V", "verdict"] == "reference"
     top = pd.read_csv(out / "trials_used.csv")
     assert top.groupby("variant")["top10"].sum().eq(4).all()
+    extra = {(r["variant"], r["metric"]): r for r in result["extra_summary"]}
+    v = top[top["variant"] == "V"]
+    assert extra[("V", "accuracy")]["mean_all"] == pytest.approx(v["test_accuracy"].mean())
 
 
 def test_caveats_for_few_trials(analysed: tuple[dict, Path]) -> None:
