@@ -74,6 +74,8 @@ FINISHED: tuple[TrialState, ...] = (TrialState.COMPLETE, TrialState.PRUNED)
 LIVE: tuple[TrialState, ...] = (TrialState.WAITING, TrialState.RUNNING, *FINISHED)
 HEARTBEAT_ATTR = "odyssey:heartbeat"
 RUN_ATTR = "odyssey:mlflow_run_id"
+LOCATION_OPTIONS: tuple[str, ...] = ("data_path", "cache_dir")
+"""Task options that say where data lives, not what it is (left out of a study's fingerprint)."""
 STALE_FACTOR = 2.0
 """A RUNNING trial is stale once its last heartbeat is older than this many heartbeat periods."""
 
@@ -209,11 +211,16 @@ class StudySpec:
         )
 
     def fingerprint(self) -> str:
-        """Canonical JSON of what the study's results depend on (``n_trials`` excluded)."""
+        """Canonical JSON of what the study's results depend on.
+
+        Excluded: ``n_trials`` (raising it extends the study) and the task options that only say
+        where data lives (:data:`LOCATION_OPTIONS`), so moving a data folder keeps the study.
+        """
+        options = {k: v for k, v in self.task_options.items() if k not in LOCATION_OPTIONS}
         return json.dumps(
             {
                 "task": self.task,
-                "task_options": self.task_options,
+                "task_options": options,
                 "variant": self.variant,
                 "search_space": _space_dict(self.search_space),
                 "sampler": self.sampler,

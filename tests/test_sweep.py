@@ -92,6 +92,10 @@ def test_spec_rejects_unknown_task_variant_sampler() -> None:
         StudySpec(**base, sampler="grid")
     with pytest.raises(ValueError, match="n_trials must be at least 1"):
         StudySpec(**{**base, "n_trials": 0})
+    here = StudySpec(**{**base, "task_options": {"lag": 5, "cache_dir": "/a"}})
+    there = StudySpec(**{**base, "task_options": {"lag": 5, "cache_dir": "/b"}})
+    other = StudySpec(**{**base, "task_options": {"lag": 6, "cache_dir": "/a"}})
+    assert here.fingerprint() == there.fingerprint() != other.fingerprint()
 
 
 def test_paper_draws_are_fixed_per_slot_and_follow_the_paper_distributions() -> None:
