@@ -80,18 +80,17 @@ def test_autograd_loop_equals_eager(name: str) -> None:
     torch.testing.assert_close(g_a, g_e)
 
 
-def test_gate_matrix_layout() -> None:
-    """FGR's block matrix: R_xy feeds target y from source x; z's rows and columns are zero."""
+def test_gate_recurrence_layout() -> None:
+    """FGR packs the gates first (i, f, o, z); gate_hh's row block y, column block x is R_xy."""
     cell = tiny_cell("FGR", 2, 2)
-    gmat = cell._gate_matrix()
+    assert cell.spec.blocks == ("i", "f", "o", "z")
     w = cell.paper_weights()
     n = 2
-    blocks = cell.spec.blocks  # i, f, z, o
-    for yi, y in enumerate(blocks):
-        for xi, x in enumerate(blocks):
-            block = gmat[yi * n : (yi + 1) * n, xi * n : (xi + 1) * n]
-            expected = torch.zeros(n, n, dtype=torch.float64) if "z" in (x, y) else w[f"R_{x}{y}"]
-            torch.testing.assert_close(block, expected)
+    for yi, y in enumerate(cell.spec.gates):
+        for xi, x in enumerate(cell.spec.gates):
+            block = cell.gate_hh[yi * n : (yi + 1) * n, xi * n : (xi + 1) * n]
+            torch.testing.assert_close(block.detach(), w[f"R_{x}{y}"])
+    torch.testing.assert_close(cell.weight_hh[6:8].detach(), w["R_z"])
 
 
 @pytest.mark.parametrize("name", ["V", "NOG", "NOAF"])

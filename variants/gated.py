@@ -110,23 +110,6 @@ class GatedCell(RecurrentCell):
                 rows.append(g_rows[gates.index(k)])
         return torch.cat([self.weight_hh, torch.cat(rows, 0)], 1).t()
 
-    def _gate_matrix(self) -> Tensor | None:
-        """FGR: (B_k N, B_k N) map from the previous activations of all blocks to all blocks'
-        pre-activations (a' -> pre, as a weight: pre += a' G^T); z's rows and columns are zero."""
-        if self.gate_hh is None:
-            return None
-        n = self.hidden_size
-        gates, blocks = self.spec.gates, self.spec.blocks
-        zero = self.gate_hh.new_zeros(n, n)
-        by_target = [r.split(n, 1) for r in self.gate_hh.split(n, 0)]  # [y][x]: R_xy (N, N)
-        rows = []
-        for y in blocks:
-            row = [
-                zero if "z" in (x, y) else by_target[gates.index(y)][gates.index(x)] for x in blocks
-            ]
-            rows.append(torch.cat(row, 1))
-        return torch.cat(rows, 0)
-
     def scan_fast(self, x: Tensor) -> tuple[Tensor, tuple[StateSeq, ...]]:
         """Input projection of every step as one matrix product, then the loop of
         :mod:`variants.gated_scan` with its hand-written backward (autograd loop under autocast).
@@ -135,7 +118,7 @@ class GatedCell(RecurrentCell):
             return self.scan_autograd(x)
         xp = F.linear(x.transpose(0, 1), self.weight_ih, self.bias)  # (T, B, B_k N)
         ys, cs = gated_scan(
-            self.spec, xp, self.weight_hh, self.peephole, self._gate_matrix()
+            self.spec, xp, self.weight_hh, self.peephole, self.gate_hh
         )  # (T, B, N) each
         return ys.transpose(0, 1), (ys, cs)
 

@@ -46,8 +46,19 @@ class _Layout:
         self.h_tanh = spec.h == "tanh"
         self.coupled = spec.coupled
         self.fgr = spec.gate_recurrence
-        # i, f and (tanh) z are contiguous from column 0: one sigmoid call covers them.
-        self.sig_end = (self.z + 1) * n if self.g_tanh else self.z * n
+        # Column ranges squashed by σ before the cell update: i, f and (tanh) z, adjacent merged.
+        cols = sorted(c for c in (self.i, self.f, self.z if self.g_tanh else -1) if c >= 0)
+        ranges: list[list[int]] = []
+        for c in cols:
+            if ranges and ranges[-1][1] == c * n:
+                ranges[-1][1] = (c + 1) * n
+            else:
+                ranges.append([c * n, (c + 1) * n])
+        self.sig_ranges = [tuple(r) for r in ranges]
+        # FGR: the gates are the first G blocks (spec.blocks), so G N columns of a' feed G N of pre.
+        self.gate_width = len(spec.gates) * n if self.fgr else 0
+        if self.fgr and spec.blocks[: len(spec.gates)] != spec.gates:
+            raise ValueError(f"gate recurrence needs the gates packed first, got {spec.blocks}")
 
 
 def _block_steps(x: Tensor, col: int, n: int) -> tuple[Tensor, ...] | None:
@@ -77,7 +88,7 @@ def _forward(
         acts[:, :, lay.z * n : (lay.z + 1) * n] *= 2.0
         rec_t = rec_t.clone()
         rec_t[:, lay.z * n : (lay.z + 1) * n] *= 2.0
-    gmat_t = gmat.t() if gmat is not None else None  # (B_k N, B_k N): a' -> pre
+    gmat_t = gmat.t() if gmat is not None else None  # (G N, G N): gate acts' -> gate pre
     cells = xp.new_empty(t_len, b, n)
     hcs = xp.new_empty(t_len, b, n) if (lay.h_tanh and lay.o >= 0) else None
     ys = xp.new_empty(t_len, b, n)
@@ -92,7 +103,8 @@ def _forward(
     p_if = peep[:k].unsqueeze(0) if k else None  # (1, k, N)
     if_t = acts[:, :, : k * n].view(t_len, b, k, n).unbind(0) if k else None
     c_col_t = cells.unsqueeze(2).unbind(0)  # (B, 1, N) views for the i/f peepholes
-    sig_t = acts[:, :, : lay.sig_end].unbind(0) if lay.sig_end else None
+    sig_t = [acts[:, :, lo:hi].unbind(0) for lo, hi in lay.sig_ranges]
+    gates_t = acts[:, :, : lay.gate_width].unbind(0)  # FGR: (B, G N) gate activations
     p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
     g_tanh, h_tanh, coupled = lay.g_tanh, lay.h_tanh, lay.coupled
 
@@ -102,11 +114,11 @@ def _forward(
         a = a_t[t]  # (B, B_k N)
         a.addmm_(y, rec_t)
         if gmat_t is not None and t > 0:
-            a.addmm_(a_t[t - 1], gmat_t)
+            gates_t[t].addmm_(gates_t[t - 1], gmat_t)
         if p_if is not None and t > 0:  # c^0 = 0: no peephole term at t = 0
             if_t[t].addcmul_(p_if, c_col_t[t - 1])
-        if sig_t is not None:
-            sig_t[t].sigmoid_()
+        for sig in sig_t:
+            sig[t].sigmoid_()
         z = z_t[t]
         if g_tanh:
             tanh.from_sigmoid(z)
@@ -186,7 +198,7 @@ def _backward(
     d_ys: Tensor | None,
     d_cells: Tensor | None,
 ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-    """BPTT through the loop; returns d xp (T, B, B_k N), d w_hh, d peephole, d gmat."""
+    """BPTT through the loop; returns d xp (T, B, B_k N), d w_hh, d peephole, d gmat (G N)^2."""
     ys, cells, hcs, acts = saved
     t_len, b, n = ys.shape
     # δy of every step, accumulated in place (addmm_ avoids a copy per step).
@@ -204,6 +216,7 @@ def _backward(
     p_o = peep[lay.peep["o"]] if "o" in lay.peep else None
     dpre = torch.empty_like(acts)  # (T, B, B_k N): deltas of the pre-activations
     dpre_t = dpre.unbind(0)
+    dgates_t = dpre[:, :, : lay.gate_width].unbind(0)
     dz_t, di_t, df_t, do_t = _zifo_steps(dpre, lay)
     dy_t = d_y_all.unbind(0)
     dc_in = d_cells.unbind(0) if d_cells is not None else None
@@ -214,8 +227,8 @@ def _backward(
         dy = dy_t[t]  # (B, N)
         if t + 1 < t_len:
             dy.addmm_(dpre_t[t + 1], w_hh)
-            if gmat is not None:
-                dg = torch.mm(dpre_t[t + 1], gmat).split(n, 1)  # δ of the previous activations
+            if gmat is not None:  # δ of the previous gate activations, gate (= block) order
+                dg = torch.mm(dgates_t[t + 1], gmat).split(n, 1)
         if do_t is not None:
             torch.mul(dy, fo[t], out=do_t[t])
             if dg is not None:
@@ -250,7 +263,10 @@ def _backward(
     width = dpre.shape[2]
     d_later = dpre[1:].reshape(-1, width)  # ((T - 1) B, B_k N)
     d_w_hh = d_later.t() @ ys[:-1].reshape(-1, n)  # (B_k N, N)
-    d_gmat = d_later.t() @ acts[:-1].reshape(-1, width) if gmat is not None else None
+    d_gmat = None
+    if gmat is not None:
+        gw = lay.gate_width
+        d_gmat = dpre[1:, :, :gw].reshape(-1, gw).t() @ acts[:-1, :, :gw].reshape(-1, gw)
     d_peep = None
     if peep is not None:
         rows = []
@@ -303,7 +319,7 @@ def gated_scan(
         xp: (T, B, B_k N) input projection of every step (bias included).
         w_hh: (B_k N, N) recurrent weights of all blocks (pre += y' w_hh^T).
         peep: (P, N) peephole weights (gates i, f, o that have one) or None.
-        gmat: (B_k N, B_k N) FGR gate recurrence over the previous activations of all blocks
-            (pre += a' gmat^T; rows and columns of z are zero) or None.
+        gmat: (G N, G N) FGR gate recurrence (``GatedCell.gate_hh``: row block y, column block x
+            holds R_xy; the gates are the first G blocks, so gate pre += gate acts' gmat^T) or None.
     """
     return GatedScan.apply(xp.contiguous(), w_hh.contiguous(), peep, gmat, spec)

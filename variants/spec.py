@@ -71,7 +71,10 @@ class GatedSpec:
 
     @property
     def blocks(self) -> tuple[str, ...]:
-        """Row blocks of the packed weights: ``i, f, z, o`` (torch.nn.LSTM's order)."""
+        """Row blocks of the packed weights: ``i, f, z, o`` (torch.nn.LSTM's order); with gate
+        recurrence ``i, f, o, z``, so that the gate-to-gate product is one dense G N x G N block."""
+        if self.gate_recurrence:
+            return (*self.gates, "z")
         out = [k for k in ("i", "f") if k in self.gates]
         out.append("z")
         if "o" in self.gates:
