@@ -76,6 +76,8 @@ HEARTBEAT_ATTR = "odyssey:heartbeat"
 RUN_ATTR = "odyssey:mlflow_run_id"
 LOCATION_OPTIONS: tuple[str, ...] = ("data_path", "cache_dir")
 """Task options that say where data lives, not what it is (left out of a study's fingerprint)."""
+MAX_ERRORS = 3
+"""A slot whose trials raised this many errors is not run again (a kill does not count)."""
 STALE_FACTOR = 2.0
 """A RUNNING trial is stale once its last heartbeat is older than this many heartbeat periods."""
 
@@ -344,13 +346,34 @@ def _repair_params(spec: StudySpec, slot: int, trials: Sequence[FrozenTrial]) ->
     return dict(max(failed, key=lambda t: t.number).params) if failed else {}
 
 
+def _errors(trials: Sequence[FrozenTrial], slot: int) -> list[str]:
+    """Why the slot's trials failed, for failures that are errors (not kills or interrupts)."""
+    reasons = [
+        str(t.user_attrs.get("fail_reason", "unknown error"))
+        for t in trials
+        if _slot(t) == slot and t.state == TrialState.FAIL and "duplicate_of" not in t.user_attrs
+    ]
+    kills = ("stale heartbeat", "_Interrupted", "KeyboardInterrupt")
+    return [r for r in reasons if not r.startswith(kills)]
+
+
 def repair_slots(study: optuna.Study, spec: StudySpec, trials: Sequence[FrozenTrial]) -> int:
-    """Enqueue every slot below ``n_trials`` that has no live trial; return how many."""
+    """Enqueue every slot below ``n_trials`` that has no live trial; return how many.
+
+    A slot whose trials failed :data:`MAX_ERRORS` times with an error (not a kill) is not retried:
+    a one-line ValueError names it and the last error.
+    """
     live = _live_by_slot(trials)
     added = 0
     for slot in range(spec.n_trials):
         if slot in live:
             continue
+        errors = _errors(trials, slot)
+        if len(errors) >= MAX_ERRORS:
+            raise ValueError(
+                f"study {spec.name!r} trial {slot} failed {len(errors)} times (last: "
+                f"{errors[-1]}); fix the cause, then run the worker again"
+            )
         study.enqueue_trial(_repair_params(spec, slot, trials), user_attrs={"slot": slot})
         added += 1
     return added
@@ -883,6 +906,8 @@ class _Worker:
                     "index": self.index,
                 }
                 pruned = record.stop_reason == "pruned"
+                if not math.isfinite(record.valid_metric):  # even the untrained net gave no value
+                    raise ValueError(f"non-finite {record.metric_name} of the untrained network")
                 try:
                     storage.set_trial_user_attr(claimed._trial_id, "record", data)
                     if pruned:

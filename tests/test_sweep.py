@@ -18,6 +18,9 @@ import numpy as np
 import optuna
 import pytest
 from engine_support import (
+    TINY_TASK as TINY_OPTIONS,
+)
+from engine_support import (
     clean_env,
     free_port,
     odyssey_cmd,
@@ -39,6 +42,7 @@ from odyssey.sweep import (
     finished_slots,
     init_storage,
     parse_space,
+    repair_slots,
     run_worker,
     trial_params,
 )
@@ -251,6 +255,31 @@ def test_a_trial_failed_by_another_worker_is_dropped_not_raised(tmp_path: Path) 
     trials = _trials(cfg)
     _assert_exactly_n(trials, 1)
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE]
+
+
+def test_a_slot_that_keeps_raising_is_not_retried_forever(tmp_path: Path) -> None:
+    spec = StudySpec("adding", dict(TINY_OPTIONS), "V", 2, {}, budget={"max_epochs": 1})
+    url = default_storage_url(tmp_path)
+    init_storage(url, [spec], None)
+    storage = open_storage(url)
+    study = optuna.load_study(study_name=spec.name, storage=storage)
+    reasons = [
+        "stale heartbeat",
+        "_Interrupted: signal 15",
+        "RuntimeError: boom 1",
+        "RuntimeError: boom 2",
+        "RuntimeError: boom 3",
+    ]
+    for attempt, reason in enumerate(reasons):
+        if attempt:  # kills and interrupts do not count: slot 0 is enqueued again
+            assert repair_slots(study, spec, study.get_trials()) == 1
+        waiting = [t for t in study.get_trials() if t.state == TrialState.WAITING]
+        slot0 = next(t for t in waiting if t.user_attrs["slot"] == 0)
+        storage.set_trial_state_values(slot0._trial_id, TrialState.RUNNING)
+        storage.set_trial_user_attr(slot0._trial_id, "fail_reason", reason)
+        storage.set_trial_state_values(slot0._trial_id, TrialState.FAIL)
+    with pytest.raises(ValueError, match=r"trial 0 failed 3 times \(last: RuntimeError: boom 3\)"):
+        repair_slots(study, spec, study.get_trials())
 
 
 # ---- several processes ---------------------------------------------------------------------------
