@@ -18,9 +18,7 @@ import numpy as np
 import optuna
 import pytest
 from engine_support import (
-    TINY_TASK as TINY_OPTIONS,
-)
-from engine_support import (
+    TINY_TASK,
     clean_env,
     free_port,
     odyssey_cmd,
@@ -258,7 +256,7 @@ def test_a_trial_failed_by_another_worker_is_dropped_not_raised(tmp_path: Path) 
 
 
 def test_a_slot_that_keeps_raising_is_not_retried_forever(tmp_path: Path) -> None:
-    spec = StudySpec("adding", dict(TINY_OPTIONS), "V", 2, {}, budget={"max_epochs": 1})
+    spec = StudySpec("adding", dict(TINY_TASK), "V", 2, {}, budget={"max_epochs": 1})
     url = default_storage_url(tmp_path)
     init_storage(url, [spec], None)
     storage = open_storage(url)
