@@ -181,11 +181,25 @@ def _fanova_scope(
             "std": shares["higher_order"][1],
         }
     )
+    # The paper's Fig. 4 also shows the predicted training time (dashed, right axis).
+    wall = trials.loc[ok, "wall_time_s"].astype(float).to_numpy()
+    time_model = (
+        fa.ForestAnova(x, wall, n_trees=100, seed=0, search_space=search_space)
+        if np.isfinite(wall).all() and np.ptp(wall) > 0
+        else None
+    )
     for d, dim in enumerate(fa.DIMENSIONS):
         curve = model.marginal_curve(d)
+        curve.insert(0, "target", "test_metric")
         curve.insert(0, "hyperparameter", dim.key)
         curve.insert(0, "scope", scope)
         curves.append(curve)
+        if time_model is not None:
+            timing = time_model.marginal_curve(d)
+            timing.insert(0, "target", "wall_time_s")
+            timing.insert(0, "hyperparameter", dim.key)
+            timing.insert(0, "scope", scope)
+            curves.append(timing)
         # End-to-end change of the marginal (the direction of the paper's Fig. 4 trends).
         result.setdefault("trend", {})[dim.key] = float(
             curve["mean"].iloc[-1] - curve["mean"].iloc[0]
@@ -351,7 +365,7 @@ def analyse_task(
     pd.DataFrame(share_rows, columns=["scope", "term", "share", "std"]).to_csv(
         out_dir / "fanova_shares.csv", index=False
     )
-    columns = ["scope", "hyperparameter", "x", "value", "mean", "std"]
+    columns = ["scope", "hyperparameter", "target", "x", "value", "mean", "std"]
     (pd.concat(curves) if curves else pd.DataFrame(columns=columns)).to_csv(
         out_dir / "fanova_marginals.csv", index=False
     )

@@ -222,19 +222,35 @@ def _term_label(term: str) -> str:
 
 def marginals(curves: pd.DataFrame, metric_label: str, stem: Path) -> Path:
     """Predicted test metric against each hyperparameter (the paper's Fig. 4), band = 1 std over
-    trees; pooled scope in grey, V in its colour."""
+    trees; pooled scope in grey, V in its colour. Dashed green, right axis: the predicted training
+    time per trial (V's forest where V has one, else the pooled one), as in the paper."""
+    if "target" not in curves:
+        curves = curves.assign(target="test_metric")
     fig, axes = plt.subplots(1, 4, figsize=(6.8, 1.9), sharey=True)
+    timed = curves[curves["target"] == "wall_time_s"]
+    time_scope = "V" if (timed["scope"] == "V").any() else "pooled"
+    twins = []
     for ax, dim in zip(axes, fa.DIMENSIONS, strict=True):
         for scope, col in (("pooled", "#7f7f7f"), ("V", colour("V"))):
-            part = curves[(curves["scope"] == scope) & (curves["hyperparameter"] == dim.key)]
+            part = curves[
+                (curves["scope"] == scope)
+                & (curves["hyperparameter"] == dim.key)
+                & (curves["target"] == "test_metric")
+            ]
             if part.empty:
                 continue
-            x = part["value"].to_numpy()
-            if dim.key == "one_minus_momentum":
-                x = 1.0 - x  # plot against 1 - momentum on a log axis, as the paper's Fig. 6
+            x = _plot_x(part, dim.key)
             m, s = part["mean"].to_numpy(), part["std"].to_numpy()
             ax.plot(x, m, color=col, linewidth=1.2, label=scope)
             ax.fill_between(x, m - s, m + s, color=col, alpha=0.2, linewidth=0)
+        part = timed[(timed["scope"] == time_scope) & (timed["hyperparameter"] == dim.key)]
+        if not part.empty:
+            twin = ax.twinx()
+            twin.plot(
+                _plot_x(part, dim.key), part["mean"], color="#2ca02c", linestyle="--", linewidth=1
+            )
+            twin.tick_params(axis="y", labelsize=6, colors="#2ca02c")
+            twins.append(twin)
         if dim.key != "input_noise":
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -244,8 +260,22 @@ def marginals(curves: pd.DataFrame, metric_label: str, stem: Path) -> Path:
         ax.grid(color="#eeeeee", linewidth=0.6)
     axes[0].set_ylabel(metric_label)
     axes[0].legend(frameon=False)
+    if twins:
+        low = min(t.get_ylim()[0] for t in twins)
+        high = max(t.get_ylim()[1] for t in twins)
+        for twin in twins:
+            twin.set_ylim(low, high)
+        for twin in twins[:-1]:
+            twin.tick_params(axis="y", labelright=False)
+        twins[-1].set_ylabel("training time (s)", color="#2ca02c", fontsize=7)
     fig.tight_layout()
     return save(fig, stem)
+
+
+def _plot_x(part: pd.DataFrame, key: str) -> np.ndarray:
+    """x values of a marginal curve in raw units; momentum as 1 - momentum (log axis, Fig. 6)."""
+    x = part["value"].to_numpy()
+    return 1.0 - x if key == "one_minus_momentum" else x
 
 
 def interactions(surfaces: dict, metric_label: str, stem: Path) -> Path:

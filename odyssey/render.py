@@ -309,7 +309,9 @@ def _fanova_section(loaded: dict, figs: Path, tables: Path, rel: Any) -> dict[st
         "marg_fig": rel(marg_fig),
         "marg_caption": (
             f"{task}: predicted {label} against each hyperparameter, averaged over the other "
-            "three (the paper's Fig. 4); band: one standard deviation across trees."
+            "three (the paper's Fig. 4); band: one standard deviation across trees. Dashed green, "
+            "right axis: predicted training time per trial (seconds) from a forest on the "
+            "trials' wall times."
         ),
         "inter_fig": rel(inter_fig),
         "inter_caption": (
