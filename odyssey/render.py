@@ -423,6 +423,7 @@ def _gradients_section(gradients_csv: Path | None, figs: Path, tables: Path, rel
         "input of step T-k reaches the loss only through the state at T-k), at initialisation and "
         "after a short training, and the success rate against the lag on the long-lag task. "
         + meta.get("note", "")
+        + _vanishing_sentence(summary)
     )
     return {
         "present": True,
@@ -442,6 +443,29 @@ def _gradients_section(gradients_csv: Path | None, figs: Path, tables: Path, rel
         ),
         "summary": {f"{k[0]}@{k[1]}": v for k, v in summary.items()},
     }
+
+
+def _vanishing_sentence(summary: dict[tuple[str, int], dict]) -> str:
+    """Which cells lose the signal over the longest lag at initialisation, which keep it."""
+    if not summary:
+        return ""
+    lag = max(k[1] for k in summary)
+    ratios = {v: rec.get("init") for (v, g), rec in summary.items() if g == lag}
+    ratios = {v: r for v, r in ratios.items() if r is not None and math.isfinite(r)}
+    order = figures.order_variants(ratios)
+    lost = [v for v in order if ratios[v] < 1e-3]
+    kept = [v for v in order if ratios[v] >= 0.1]
+    parts = [f" At initialisation over {lag} steps"]
+    if lost:
+        parts.append(
+            ", the gradient reaching the first step is below 1/1000 of the last step's for "
+            + ", ".join(lost)
+        )
+    if kept:
+        parts.append(
+            ("; it" if lost else ", the gradient") + f" stays above 1/10 for {', '.join(kept)}"
+        )
+    return "".join(parts) + "." if (lost or kept) else ""
 
 
 def _cost_section(loaded: list[dict], figs: Path, tables: Path, rel: Any) -> dict:
