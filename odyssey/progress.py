@@ -49,7 +49,7 @@ class Progress:
         """One line for a finished trial (an :class:`odyssey.trial.TrialRecord`)."""
         text = (
             f"{self.prefix} {label}: {record.metric_name} valid {_fmt(record.valid_metric)} "
-            f"test {_fmt(record.test_metric)} at epoch {record.best_epoch}/{record.epochs} "
+            f"test {_fmt(record.test_metric)} at best epoch {record.best_epoch} of {record.epochs} "
             f"({record.stop_reason}, {record.wall_time_s:.1f}s)"
         ).strip()
         if self.tty:

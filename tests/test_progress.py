@@ -38,4 +38,4 @@ def test_no_tty_writes_only_log_lines(caplog) -> None:
         progress.note("study complete")
     assert out.getvalue() == ""
     assert [r.getMessage() for r in caplog.records][-1] == "adding/V study complete"
-    assert "mse valid 0.125 test 0.25 at epoch 3/5" in caplog.records[0].getMessage()
+    assert "mse valid 0.125 test 0.25 at best epoch 3 of 5" in caplog.records[0].getMessage()
