@@ -120,12 +120,19 @@ def run_once(cfg: dict[str, Any], workers: int, folder: Path) -> dict[str, Any]:
         )
         launched[process.pid] = time.time()
         processes.append((process, log))
-    ended = {}
-    for process, log in processes:
-        if process.wait() != 0:
-            raise SystemExit(f"bench_sweep: a worker failed, see {log.name}")
-        ended[process.pid] = time.time()
+    ended, cpu = {}, {}
+    logs = {process.pid: (process, log) for process, log in processes}
+    while len(ended) < len(logs):  # in exit order, with each worker's CPU time
+        pid, status, usage = os.wait4(-1, 0)
+        if pid not in logs:
+            continue
+        ended[pid] = time.time()
+        cpu[pid] = usage.ru_utime + usage.ru_stime
+        process, log = logs[pid]
+        process.returncode = os.waitstatus_to_exitcode(status)
         log.close()
+        if process.returncode != 0:
+            raise SystemExit(f"bench_sweep: a worker failed, see {log.name}")
     wall_s = max(ended.values()) - min(launched.values())
 
     storage = optuna.storages.JournalStorage(
@@ -165,6 +172,8 @@ def run_once(cfg: dict[str, Any], workers: int, folder: Path) -> dict[str, Any]:
         "steady_trials_per_hour": round(3600 * len(trials) / (last - first), 1),
         "mean_trial_train_s": round(train_s / len(trials), 2),
         "worker_process_s": round(process_s, 2),
+        "worker_cpu_s": round(sum(cpu.values()), 2),
+        "cores_used": round(sum(cpu.values()) / wall_s, 2),
         "worker_train_s": round(train_s, 2),
         "outside_training_share": round(1 - train_s / process_s, 4),
         "startup_share": round(startup_s / process_s, 4),
@@ -188,14 +197,16 @@ def _markdown(result: dict[str, Any]) -> str:
         "*quick*: the config's budget as it is; *longer trials*: 40 epochs, patience 40, no "
         "time limit.",
         "",
-        "| scenario | workers | wall s | trials/hour | steady trials/hour | mean trial s | "
-        "outside training | start-up | storage, tracking, waiting | trials per worker |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | workers | wall s | cores used | trials/hour | steady trials/hour | "
+        "mean trial s | outside training | start-up | storage, tracking, waiting | "
+        "trials per worker |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, scenario in result["scenarios"].items():
         for run in scenario["runs"]:
             lines.append(
-                f"| {name} | {run['workers']} | {run['wall_s']} | {run['trials_per_hour']} | "
+                f"| {name} | {run['workers']} | {run['wall_s']} | {run['cores_used']} | "
+                f"{run['trials_per_hour']} | "
                 f"{run['steady_trials_per_hour']} | {run['mean_trial_train_s']} | "
                 f"{100 * run['outside_training_share']:.1f}% | "
                 f"{100 * run['startup_share']:.1f}% | {100 * run['other_share']:.1f}% | "
@@ -213,7 +224,8 @@ def _markdown(result: dict[str, Any]) -> str:
         "start-up = launch to the first trial's start (Python, torch, MLflow and Optuna imports, "
         "opening the stores, building the task); the rest is storage and tracking writes, "
         "interpreter exit and a worker waiting for the other's last trial. Steady state = first "
-        "trial start to last trial end.",
+        "trial start to last trial end. Cores used = CPU time of the workers / wall time: two "
+        "one-thread workers can use two cores only if nothing else runs on the machine.",
         "",
     ]
     return "\n".join(lines)
