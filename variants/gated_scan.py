@@ -57,6 +57,9 @@ class _Layout:
         self.sig_ranges = [tuple(r) for r in ranges]
         # FGR: the gates are the first G blocks (spec.blocks), so G N columns of a' feed G N of pre.
         self.gate_width = len(spec.gates) * n if self.fgr else 0
+        # Blocks i, f, z (those present) as one column span [lo, hi) of blocks, if adjacent.
+        ifz = sorted(c for c in (self.i, self.f, self.z) if c >= 0)
+        self.ifz_span = (ifz[0], ifz[-1] + 1) if ifz[-1] - ifz[0] + 1 == len(ifz) else None
         if self.fgr and spec.blocks[: len(spec.gates)] != spec.gates:
             raise ValueError(f"gate recurrence needs the gates packed first, got {spec.blocks}")
 
@@ -155,13 +158,14 @@ def _factors(lay: _Layout, ys: Tensor, cells: Tensor, hcs: Tensor | None, acts: 
     """Delta-independent factors of the backward pass for all steps at once, each (T, B, N)."""
     n = lay.n
     blk = acts.split(n, 2)
-    sig_d = acts * (1.0 - acts)  # σ' of the gate blocks (the z block is unused)
+    one = acts.new_ones(())
+    sig_d = torch.addcmul(acts, acts, acts, value=-1.0)  # σ' of the gates (z's block unused)
     dblk = sig_d.split(n, 2)
     c_prev = torch.cat([torch.zeros_like(cells[:1]), cells[:-1]], 0)
     # Without the stored h(c), h is linear (h(c) = c) or there is no output gate (h(c) = y).
     hc = hcs if hcs is not None else (ys if lay.h_tanh else cells)
     fac: dict[str, Tensor | None] = {"c_prev": c_prev}
-    h_d = 1.0 - hc * hc if lay.h_tanh else None
+    h_d = torch.addcmul(one, hc, hc, value=-1.0) if lay.h_tanh else None
     if lay.o >= 0:
         o = blk[lay.o]
         fac["d_o"] = dblk[lay.o]
@@ -170,7 +174,7 @@ def _factors(lay: _Layout, ys: Tensor, cells: Tensor, hcs: Tensor | None, acts: 
     else:
         fac["od"] = h_d
     z = blk[lay.z]
-    g_d = 1.0 - z * z if lay.g_tanh else None
+    g_d = torch.addcmul(one, z, z, value=-1.0) if lay.g_tanh else None
     if lay.i >= 0:
         i = blk[lay.i]
         fac["d_i"] = dblk[lay.i]
@@ -186,6 +190,11 @@ def _factors(lay: _Layout, ys: Tensor, cells: Tensor, hcs: Tensor | None, acts: 
         fac["fc"] = 1.0 - blk[lay.i]
     else:
         fac["fc"] = None
+    if lay.ifz_span is not None:  # i, f, z adjacent: one product gives all three deltas
+        by_col = {lay.i: fac.get("fi"), lay.f: fac.get("ff"), lay.z: fac["fz"]}
+        lo, hi = lay.ifz_span
+        parts = [by_col[c] if by_col[c] is not None else torch.ones_like(z) for c in range(lo, hi)]
+        fac["f_ifz"] = torch.stack(parts, 2)  # (T, B, k, N) in column order
     return fac
 
 
@@ -221,6 +230,10 @@ def _backward(
     dy_t = d_y_all.unbind(0)
     dc_in = d_cells.unbind(0) if d_cells is not None else None
     ii, fi_col, oi = lay.i, lay.f, lay.o
+    f_ifz = fac["f_ifz"].unbind(0) if "f_ifz" in fac else None
+    if f_ifz is not None:
+        lo, hi = lay.ifz_span
+        d_ifz = dpre[:, :, lo * n : hi * n].view(t_len, b, hi - lo, n).unbind(0)
     carry: Tensor | None = None
     for t in range(t_len - 1, -1, -1):
         dg = None
@@ -241,17 +254,21 @@ def _backward(
             dc.add_(dc_in[t])
         if p_o is not None:
             dc.addcmul_(p_o, do_t[t])
-        if di_t is not None:
-            torch.mul(dc, fi[t], out=di_t[t])
-            if dg is not None:
-                di_t[t].addcmul_(dg[ii], d_i[t])
-        if fz is not None:
-            torch.mul(dc, fz[t], out=dz_t[t])
+        if f_ifz is not None:
+            torch.mul(dc.unsqueeze(1), f_ifz[t], out=d_ifz[t])  # δī, δf̄, δz̄ at once
         else:
-            dz_t[t].copy_(dc)
-        if df_t is not None:
-            torch.mul(dc, ff[t], out=df_t[t])
-            if dg is not None:
+            if di_t is not None:
+                torch.mul(dc, fi[t], out=di_t[t])
+            if fz is not None:
+                torch.mul(dc, fz[t], out=dz_t[t])
+            else:
+                dz_t[t].copy_(dc)
+            if df_t is not None:
+                torch.mul(dc, ff[t], out=df_t[t])
+        if dg is not None:
+            if di_t is not None:
+                di_t[t].addcmul_(dg[ii], d_i[t])
+            if df_t is not None:
                 df_t[t].addcmul_(dg[fi_col], d_f[t])
         carry = dc * fc[t] if fc is not None else dc
         if p_i is not None:
