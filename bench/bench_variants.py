@@ -201,6 +201,8 @@ def run(
             "shape": shape.__dict__,
             "median_ms": med,
             "ratio": {name: m / med[REFERENCE] for name, m in med.items()},
+            # Minimum: less sensitive to other load on the machine than the median.
+            "min_ms": {name: 1000 * min(v) for name, v in samples.items()},
             "samples_ms": {name: [1000 * s for s in v] for name, v in samples.items()},
         }
         print(f"{shape.label}: " + ", ".join(f"{n} {m:.1f} ms" for n, m in med.items()), flush=True)
