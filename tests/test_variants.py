@@ -110,3 +110,18 @@ def test_default_init_is_paper_normal() -> None:
     values = torch.cat([p.detach().flatten() for p in net.parameters()])
     assert abs(values.mean().item()) < 0.002
     assert abs(values.std().item() - 0.1) < 0.002
+
+
+@pytest.mark.parametrize("name", variants.names())
+def test_paper_weights_round_trip(name: str) -> None:
+    torch.manual_seed(5)
+    a = variants.build(name, 3, 4, bidirectional=True)
+    b = variants.build(name, 3, 4, bidirectional=True)
+    b.load_paper_weights(a.paper_weights())
+    for key, value in a.paper_weights().items():
+        torch.testing.assert_close(b.paper_weights()[key], value, msg=key)
+    x = torch.randn(2, 5, 3)
+    torch.testing.assert_close(a(x)[0], b(x)[0])
+    shapes = {k: tuple(v.shape) for k, v in a.paper_weights().items()}
+    assert all(len(s) in (1, 2) and s[0] == 4 for s in shapes.values())
+    assert sum(v.numel() for v in a.paper_weights().values()) == a.num_parameters()
