@@ -33,10 +33,11 @@ def test_gradcheck_all_parameters_with_lengths() -> None:
     assert torch.autograd.gradcheck(fn, (x, *params))
 
 
-@pytest.mark.parametrize("t_len", [1, 5])
-def test_loop_equals_eager_values_and_grads(t_len: int) -> None:
-    cell = tiny_cell(3, 4)
-    x = torch.randn(2, t_len, 3, dtype=torch.float64)
+@pytest.mark.parametrize(("batch", "t_len", "n"), [(2, 1, 4), (2, 5, 4), (40, 3, 64)])
+def test_loop_equals_eager_values_and_grads(batch: int, t_len: int, n: int) -> None:
+    """Values and gradients; 40 x 64 >= 2048 takes the tanh = 2σ(2x) - 1 route."""
+    cell = tiny_cell(3, n)
+    x = torch.randn(batch, t_len, 3, dtype=torch.float64)
     results = []
     for fast in (True, False):
         cell.zero_grad()
@@ -56,19 +57,3 @@ def test_autograd_loop_under_autocast_matches() -> None:
     with torch.autocast("cpu", dtype=torch.bfloat16):
         got, _ = cell.scan(x, None, True)
     torch.testing.assert_close(got.float(), expected, rtol=0.05, atol=0.05)
-
-
-def test_large_step_matches_eager() -> None:
-    """B N >= 2048 computes the candidate's tanh as 2σ(2v) - 1: same values and grads."""
-    cell = tiny_cell(3, 64)
-    x = torch.randn(40, 3, 3, dtype=torch.float64)
-    results = []
-    for fast in (True, False):
-        cell.zero_grad()
-        out, _ = cell.scan(x, None, fast)
-        out.pow(2).sum().backward()
-        results.append((out.detach(), [p.grad.clone() for p in cell.parameters()]))
-    (out_f, g_f), (out_e, g_e) = results
-    torch.testing.assert_close(out_f, out_e)
-    for a, b in zip(g_f, g_e, strict=True):
-        torch.testing.assert_close(a, b)
