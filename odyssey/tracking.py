@@ -16,12 +16,14 @@ several worker processes can track at the same time. Per-epoch metrics are buffe
 most every :data:`FLUSH_S` seconds so tracking stays cheap for short epochs.
 
 The Optuna storage is the source of truth; tracking errors in a worker are logged as one-line
-warnings and never fail a trial.
+warnings and never fail a trial. MLflow's usage telemetry is switched off
+(``MLFLOW_DISABLE_TELEMETRY=true``) unless the environment sets it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import urllib.error
 import urllib.request
@@ -82,6 +84,8 @@ class Tracker:
     """MLflow client bound to one tracking URI (see the module docstring for the layout)."""
 
     def __init__(self, uri: str, *, artifact_root: str | Path | None = None) -> None:
+        # compute nodes should not phone home: MLflow's usage telemetry is off unless asked for
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
         from mlflow.tracking import MlflowClient
 
         self.uri = uri
