@@ -615,18 +615,8 @@ def fail_stale(
         )
         run_id = trial.system_attrs.get(RUN_ATTR)
         if tracker is not None and run_id:
-            _quietly(tracker.end_run, run_id, "KILLED", {"state": "FAIL", "fail_reason": "stale"})
+            tracker.do(tracker.end_run, run_id, "KILLED", {"state": "FAIL", "fail_reason": "stale"})
     return failed
-
-
-def _quietly(fn: Any, *args: Any) -> Any:
-    """Call a tracking function; log a one-line warning instead of raising."""
-    try:
-        return fn(*args)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        LOG.warning("MLflow tracking failed (%s): %s", getattr(fn, "__name__", "call"), first)
-        return None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -780,12 +770,20 @@ class _Worker:
             from odyssey.tracking import Tracker
 
             self.tracker = Tracker(tracking_uri, artifact_root=artifact_root)
+            self.tracker.start_writer()
         self.task = tasks.get(spec.task, **spec.task_options)
         self.device = devices.select_device(device, index)
         self.progress = Progress(prefix=f"{spec.task}/{spec.variant}")
 
     def loop(self, max_trials: int | None) -> int:
         """Claim and run trials until the study is complete (or ``max_trials`` ran here)."""
+        try:
+            return self._loop(max_trials)
+        finally:
+            if self.tracker is not None:
+                self.tracker.close()  # wait for the queued MLflow writes
+
+    def _loop(self, max_trials: int | None) -> int:
         spec, study = self.spec, self.study
         ran, waiting_noted = 0, False
         idle_s = min(2.0, spec.heartbeat_s / 2)
@@ -848,17 +846,19 @@ class _Worker:
             "one_minus_momentum": raw["one_minus_momentum"],
             **{f"budget.{k}": v for k, v in spec.budget.to_dict().items()},
         }
-        run = _quietly(
-            self.tracker.start_trial,
+
+        def remember(run_id: str) -> None:  # so that a stale trial's run can be ended as KILLED
+            with contextlib.suppress(UpdateFinishedTrialError):  # a trial that already ended
+                self.storage.set_trial_system_attr(claimed._trial_id, RUN_ATTR, run_id)
+
+        return self.tracker.start_trial(
             self.attrs["mlflow_experiment_id"],
             self.attrs.get("mlflow_parent_run_id"),
             f"{spec.variant}-trial-{slot:04d}",
             params,
             tags,
+            on_created=remember,
         )
-        if run is not None:
-            self.storage.set_trial_system_attr(claimed._trial_id, RUN_ATTR, run.run_id)
-        return run
 
     def run_trial(self, claimed: FrozenTrial, n_done: int) -> None:
         """Run one claimed trial under a heartbeat and store its record (or mark it FAIL)."""
@@ -881,7 +881,7 @@ class _Worker:
                             "train_loss": result.train_loss,
                             "valid_metric": result.valid_metric,
                         }
-                        _quietly(run.log_epoch, result.epoch, curves)
+                        run.log_epoch(result.epoch, curves)
                     if math.isfinite(result.valid_metric):
                         trial.report(result.valid_metric, result.epoch)
                     return spec.pruner != "none" and result.epoch > 0 and trial.should_prune()
@@ -923,7 +923,7 @@ class _Worker:
                         "stop_reason": record.stop_reason,
                         "diverged": record.diverged,
                     }
-                    _quietly(run.finish, record_metrics(data), end_tags)
+                    run.finish(record_metrics(data), end_tags)
                 self.progress.trial_done(label, record)
             except (_TakenOver, UpdateFinishedTrialError) as exc:
                 LOG.warning(
@@ -934,7 +934,7 @@ class _Worker:
                     exc,
                 )
                 if run is not None:
-                    _quietly(self.tracker.end_run, run.run_id, "KILLED", {"state": "FAIL"})
+                    run.end("KILLED", {"state": "FAIL"})
             except BaseException as exc:
                 text = str(exc).strip()
                 reason = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
@@ -944,7 +944,7 @@ class _Worker:
                     storage.set_trial_state_values(claimed._trial_id, TrialState.FAIL)
                 if run is not None:
                     status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
-                    _quietly(self.tracker.end_run, run.run_id, status, {"state": "FAIL"})
+                    run.end(status, {"state": "FAIL"})
                 raise
 
 
@@ -963,7 +963,7 @@ def _finish_parent(
     tags["n_diverged"] = sum(
         1 for t in done.values() if (t.user_attrs.get("record") or {}).get("diverged")
     )
-    _quietly(tracker.end_run, parent, "FINISHED", tags)
+    tracker.do(tracker.end_run, parent, "FINISHED", tags)
 
 
 def study_trials(storage_url: str, name: str) -> list[FrozenTrial]:

@@ -12,8 +12,10 @@ MLflow 3.17, shared/NOTES.md); any tracking server URL works the same; ``trackin
 turns tracking off. The store is created by
 ``init_storage`` before workers start (two processes creating it at once race). Every write goes
 through :class:`mlflow.tracking.MlflowClient` with explicit run ids (no global active run), so
-several worker processes can track at the same time. Per-epoch metrics are buffered and written at
-most every :data:`FLUSH_S` seconds so tracking stays cheap for short epochs.
+several worker processes can track at the same time. In a worker the calls run in order on one
+background thread (:meth:`Tracker.start_writer`), so training never waits for a commit or for a
+slow tracking server; per-epoch metrics are buffered and written at most every :data:`FLUSH_S`
+seconds.
 
 The Optuna storage is the source of truth; tracking errors in a worker are logged as one-line
 warnings and never fail a trial. MLflow's usage telemetry is switched off
@@ -24,10 +26,12 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +95,7 @@ class Tracker:
         self.uri = uri
         self.artifact_root = Path(artifact_root).resolve() if artifact_root is not None else None
         self.client = MlflowClient(tracking_uri=uri)
+        self._writer: _Writer | None = None
 
     # ---- set-up (init_storage) ---------------------------------------------------------------
 
@@ -129,6 +134,28 @@ class Tracker:
 
     # ---- workers -----------------------------------------------------------------------------
 
+    def start_writer(self) -> None:
+        """Send the worker-side calls below through one background thread, in order.
+
+        Training then never waits for MLflow (a slow or unreachable tracking server, or SQLite
+        commits); :meth:`close` waits for the queue. Errors are logged as one-line warnings.
+        """
+        if self._writer is None:
+            self._writer = _Writer()
+
+    def do(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the writer thread (or now, without one); never raises."""
+        if self._writer is not None:
+            self._writer.submit(fn, *args)
+        else:
+            _warn_on_error(fn, *args)
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Wait until every queued call is done (at most ``timeout`` seconds), stop the thread."""
+        if self._writer is not None:
+            self._writer.close(timeout)
+            self._writer = None
+
     def start_trial(
         self,
         experiment_id: str,
@@ -136,17 +163,29 @@ class Tracker:
         run_name: str,
         params: Mapping[str, Any],
         tags: Mapping[str, Any],
+        on_created: Callable[[str], None] | None = None,
     ) -> TrialRun:
-        """Create the child run of one trial with its params and tags."""
-        from mlflow.entities import Param
+        """The child run of one trial, created (with params and tags) through :meth:`do`.
 
+        ``on_created(run_id)`` runs once the run exists (the worker records the id in Optuna).
+        """
         all_tags = {k: str(v) for k, v in tags.items()}
         if parent_run_id:
             all_tags["mlflow.parentRunId"] = parent_run_id
-        run = self.client.create_run(experiment_id, run_name=run_name, tags=all_tags)
-        run_id = run.info.run_id
-        self.client.log_batch(run_id, params=[Param(k, str(v)) for k, v in params.items()])
-        return TrialRun(self.client, run_id)
+        trial_run = TrialRun(self)
+
+        def create() -> None:
+            from mlflow.entities import Param
+
+            run = self.client.create_run(experiment_id, run_name=run_name, tags=all_tags)
+            trial_run.run_id = run.info.run_id
+            batch = [Param(k, str(v)) for k, v in params.items()]
+            self.client.log_batch(trial_run.run_id, params=batch)
+            if on_created is not None:
+                on_created(trial_run.run_id)
+
+        self.do(create)
+        return trial_run
 
     def end_run(self, run_id: str, status: str, tags: Mapping[str, Any] | None = None) -> None:
         """Set ``tags`` on run ``run_id`` and end it with ``status`` (FINISHED, FAILED, KILLED)."""
@@ -168,12 +207,54 @@ class Tracker:
         return self.client.get_run(run_id).info.status
 
 
-class TrialRun:
-    """The child run of one trial: buffered per-epoch metrics, then the final metrics."""
+def _warn_on_error(fn: Callable[..., Any], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception as exc:
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        LOG.warning("MLflow tracking failed (%s): %s", getattr(fn, "__name__", "call"), first)
 
-    def __init__(self, client: Any, run_id: str) -> None:
-        self.client = client
-        self.run_id = run_id
+
+class _Writer:
+    """One daemon thread that runs queued calls in order; see :meth:`Tracker.start_writer`."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="odyssey-tracking", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._queue.put((fn, args))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            _warn_on_error(item[0], *item[1])
+
+    def close(self, timeout: float) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            LOG.warning(
+                "MLflow tracking: %d call(s) still queued after %.0f s; dropped",
+                self._queue.qsize(),
+                timeout,
+            )
+
+
+class TrialRun:
+    """The child run of one trial: buffered per-epoch metrics, then the final metrics.
+
+    Every write goes through the tracker's :meth:`Tracker.do`, after the run's creation; if the
+    creation failed (``run_id`` stays None) the writes are skipped.
+    """
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.run_id: str | None = None
         self._pending: list[Any] = []
         self._last_flush = time.monotonic()
 
@@ -190,11 +271,10 @@ class TrialRun:
 
     def flush(self) -> None:
         """Write the buffered metrics."""
-        if self._pending:
-            pending, self._pending = self._pending, []
-            for start in range(0, len(pending), 900):  # MLflow accepts 1000 metrics per batch
-                self.client.log_batch(self.run_id, metrics=pending[start : start + 900])
+        pending, self._pending = self._pending, []
         self._last_flush = time.monotonic()
+        if pending:
+            self.tracker.do(self._write, pending, [], None)
 
     def finish(
         self, metrics: Mapping[str, Any], tags: Mapping[str, Any], status: str = "FINISHED"
@@ -206,13 +286,25 @@ class TrialRun:
         final = [Metric(k, float(v), stamp, 0) for k, v in metrics.items() if _finite(v)]
         pending, self._pending = [*self._pending, *final], []
         run_tags = [RunTag(k, str(v)) for k, v in tags.items()]
-        for start in range(0, max(len(pending), 1), 900):  # MLflow takes 1000 metrics per batch
-            self.client.log_batch(
-                self.run_id,
-                metrics=pending[start : start + 900],
-                tags=run_tags if not start else [],
-            )
-        self.client.set_terminated(self.run_id, status=status)
+        self.tracker.do(self._write, pending, run_tags, status)
+
+    def end(self, status: str, tags: Mapping[str, Any]) -> None:
+        """End the run with ``status`` (FAILED, KILLED) and ``tags``, dropping buffered metrics."""
+        from mlflow.entities import RunTag
+
+        self._pending = []
+        self.tracker.do(self._write, [], [RunTag(k, str(v)) for k, v in tags.items()], status)
+
+    def _write(self, metrics: list[Any], tags: list[Any], status: str | None) -> None:
+        if self.run_id is None:
+            return  # the run could not be created (a warning said why)
+        client = self.tracker.client
+        for start in range(0, max(len(metrics), 1), 900):  # MLflow takes 1000 metrics per batch
+            chunk = metrics[start : start + 900]
+            if chunk or (tags and not start):
+                client.log_batch(self.run_id, metrics=chunk, tags=tags if not start else [])
+        if status is not None:
+            client.set_terminated(self.run_id, status=status)
 
 
 def trial_tags(

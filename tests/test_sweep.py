@@ -32,6 +32,7 @@ from optuna.trial import TrialState
 from odyssey import seeds
 from odyssey.storage import default_storage_url, open_storage
 from odyssey.sweep import (
+    RUN_ATTR,
     Liveness,
     StudySpec,
     WorkerStats,
@@ -338,7 +339,11 @@ def test_sigkilled_worker_is_detected_and_its_trial_rerun(tmp_path: Path) -> Non
     deadline = time.monotonic() + 120
     while True:  # wait until a trial is well inside its training
         running = [t for t in _trials(cfg) if t.state == TrialState.RUNNING]
-        if running and running[0].intermediate_values:  # epoch 0 evaluated: inside the trial
+        if (
+            running
+            and running[0].intermediate_values  # epoch 0 evaluated: inside the trial
+            and RUN_ATTR in running[0].system_attrs  # its MLflow run exists
+        ):
             break
         assert victim.poll() is None and time.monotonic() < deadline, "worker ended too early"
         time.sleep(0.2)

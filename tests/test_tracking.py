@@ -97,3 +97,28 @@ def test_tags_metrics_and_switching_tracking_off(tmp_path: Path) -> None:
     metrics = record_metrics(record)
     assert metrics["best_valid_metric"] == 0.5 and metrics["diverged"] == 1.0
     assert metrics["test_hit"] == 0.2 and "valid_metric" not in metrics
+
+
+def test_writer_thread_keeps_order_and_turns_errors_into_warnings(tmp_path: Path, caplog) -> None:
+    from odyssey.tracking import Tracker
+
+    tracker = Tracker(f"sqlite:///{tmp_path / 'm.db'}")
+    experiment = tracker.ensure_experiment("e")
+    tracker.start_writer()
+    created: list[str] = []
+    run = tracker.start_trial(experiment, None, "ok", {"a": 1}, {"t": "x"}, created.append)
+    for epoch in range(3):
+        run.log_epoch(epoch, {"valid_metric": 0.5 - 0.1 * epoch, "train_loss": None})
+    run.finish({"test_metric": 0.25}, {"state": "COMPLETE"})
+    broken = tracker.start_trial("999", None, "no such experiment", {}, {})
+    broken.finish({"test_metric": 1.0}, {})  # skipped: the run was never created
+    with caplog.at_level("WARNING", logger="odyssey.tracking"):
+        tracker.do(lambda: 1 / 0)
+        tracker.close()
+    assert created == [run.run_id] and broken.run_id is None
+    finished = tracker.client.get_run(run.run_id)
+    assert finished.info.status == "FINISHED" and finished.data.params == {"a": "1"}
+    history = tracker.client.get_metric_history(run.run_id, "valid_metric")
+    assert [m.step for m in history] == [0, 1, 2]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("MLflow tracking failed" in m and "division by zero" in m for m in messages)
