@@ -18,11 +18,11 @@ the claimer of a higher-numbered duplicate sees the lower one and fails its own 
 
 **Heartbeat.** While a trial runs, a thread of its worker beats every ``heartbeat_s`` seconds:
 in a database storage it writes the trial's system attribute ``odyssey:heartbeat``; beside a
-journal file it touches ``heartbeats/trial-<id>`` (so the journal does not grow with every beat).
-A RUNNING trial whose last sign of life is older than twice that (a SIGKILLed worker) is marked
-FAIL by any worker, its MLflow run is ended as KILLED, and its slot is repaired. Optuna's own
-heartbeat exists only for RDB storages, hence this one for both. Clocks of the machines sharing a
-study must agree to well within ``2 * heartbeat_s``.
+journal file it touches ``<journal>.heartbeats/trial-<id>`` (so the journal does not grow with
+every beat). A RUNNING trial whose last sign of life is older than twice that (a SIGKILLed
+worker) is marked FAIL by any worker, its MLflow run is ended as KILLED, and its slot is
+repaired. Optuna's own heartbeat exists only for RDB storages, hence this one for both. Clocks of
+the machines sharing a study must agree to well within ``2 * heartbeat_s``.
 
 **Divergence** is a finished (COMPLETE) trial whose record says ``stop_reason: diverged``; a
 pruned trial is PRUNED and also counts as finished.
@@ -509,13 +509,13 @@ class Liveness:
 
     Database storages: the trial's system attribute ``odyssey:heartbeat`` (an upsert, so the
     database does not grow). Journal files: the modification time of a small file
-    ``heartbeats/trial-<id>`` beside the journal, because every attribute write would append a
-    line to the journal and day-long trials with a beat every 30 s would bloat it by gigabytes.
+    ``<journal>.heartbeats/trial-<id>`` beside the journal, because every attribute write would
+    append a line to the journal, and day-long trials beating every 30 s would bloat it.
     """
 
     def __init__(self, storage: BaseStorage, storage_url: str) -> None:
         self.storage = storage
-        self.folder = None if is_rdb(storage_url) else Path(storage_url).parent / "heartbeats"
+        self.folder = None if is_rdb(storage_url) else Path(f"{storage_url}.heartbeats")
 
     def _path(self, trial_id: int) -> Path:
         assert self.folder is not None

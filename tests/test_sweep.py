@@ -233,7 +233,7 @@ def test_heartbeats_beside_a_journal_and_in_a_database(tmp_path: Path) -> None:
         beat = liveness.last(storage.get_trial(trial._trial_id))
         assert beat > started and abs(beat - time.time()) < 5
         if liveness.folder is not None:
-            assert (tmp_path / "optuna" / "heartbeats" / f"trial-{trial._trial_id}").exists()
+            assert Path(f"{url}.heartbeats", f"trial-{trial._trial_id}").exists()
             assert storage.get_trial(trial._trial_id).system_attrs == {}  # journal untouched
         liveness.clear(trial._trial_id)
         study.tell(trial, 1.0)
