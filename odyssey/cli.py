@@ -248,46 +248,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compact", action="store_true", help="JSON on one line")
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser(
-        "init",
-        help="create every study and the MLflow store of a config (once, before workers)",
-        description="Create the Optuna studies (enqueue their trials) and the MLflow experiments "
-        "and parent runs of a config. Safe to re-run; raising n_trials enqueues the new trials.",
-    )
-    p.add_argument("--config", required=True, help="config YAML (see config/README.md)")
-    p.set_defaults(func=_cmd_init)
+    def with_config(name: str, handler: Any, help_text: str, description: str) -> Any:
+        """A subcommand that reads a study config (``--config``)."""
+        sp = sub.add_parser(name, help=help_text, description=description)
+        sp.add_argument("--config", required=True, help="config YAML (see config/README.md)")
+        sp.set_defaults(func=handler)
+        return sp
 
-    p = sub.add_parser(
-        "worker",
-        help="run trials of one (task, variant) study until it has n_trials finished trials",
-        description="Claim and run trials of one study; any number of workers may share it.",
+    with_config(
+        "init",
+        _cmd_init,
+        "create every study and the MLflow store of a config (once, before workers)",
+        "Create the Optuna studies (enqueue their trials) and the MLflow experiments and parent "
+        "runs of a config. Safe to re-run; raising n_trials enqueues the new trials.",
     )
-    p.add_argument("--config", required=True, help="config YAML")
+    p = with_config(
+        "worker",
+        _cmd_worker,
+        "run trials of one (task, variant) study until it has n_trials finished trials",
+        "Claim and run trials of one study; any number of workers may share it.",
+    )
     p.add_argument("--task", required=True, help="task of the study")
     p.add_argument("--variant", required=True, help="variant of the study")
     p.add_argument("--worker-index", type=int, default=0, help="picks the GPU on multi-GPU nodes")
     p.add_argument("--max-trials", type=int, default=None, help="stop after this many trials")
     p.add_argument("--device", default=None, help="override the config's device")
     p.add_argument("--threads", type=int, default=None, help="override threads_per_worker")
-    p.set_defaults(func=_cmd_worker)
-
-    p = sub.add_parser(
+    p = with_config(
         "collect",
-        help="write the trials table of one task (CSV and Parquet)",
-        description="One row per finished trial of every variant (docs/contracts.md).",
+        _cmd_collect,
+        "write the trials table of one task (CSV and Parquet)",
+        "One row per finished trial of every variant (docs/contracts.md).",
     )
-    p.add_argument("--config", required=True, help="config YAML")
     p.add_argument("--task", required=True, help="task to collect")
     p.add_argument("--out", required=True, help="CSV path; the Parquet file goes beside it")
-    p.set_defaults(func=_cmd_collect)
-
-    p = sub.add_parser(
+    p = with_config(
         "progress",
-        help="finished, running, waiting and failed trials of every study of a config",
+        _cmd_progress,
+        "finished, running, waiting and failed trials of every study of a config",
+        "Trial counts by state, diverged trials and the best validation metric per study.",
     )
-    p.add_argument("--config", required=True, help="config YAML")
     p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
-    p.set_defaults(func=_cmd_progress)
 
     try:
         from odyssey import cli_report

@@ -678,7 +678,7 @@ def _claim(
 
 @dataclass
 class WorkerStats:
-    """Time accounting of one worker (for the benchmark): total and inside ``train_trial``."""
+    """Time accounting of one in-process worker: trials, total time and time in ``train_trial``."""
 
     trials: int = 0
     train_s: float = 0.0
