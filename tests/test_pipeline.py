@@ -29,6 +29,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from odyssey.config import load
+
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 PARAM_COLUMNS = ["hidden_size", "learning_rate", "momentum", "input_noise"]
@@ -67,19 +69,31 @@ def environment(copy: Path) -> dict[str, str]:
     return env
 
 
-def snakemake(
-    copy: Path, *args: str, timeout: float = 300, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run Snakemake in ``copy`` and return the finished process (stdout and stderr merged)."""
-    done = subprocess.run(
+def start_snakemake(copy: Path, *args: str) -> subprocess.Popen[str]:
+    """Start Snakemake in ``copy`` in its own process group (stdout and stderr merged)."""
+    return subprocess.Popen(
         [str(SNAKEMAKE), *args],
         cwd=copy,
         env=environment(copy),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
+        start_new_session=True,
     )
+
+
+def snakemake(
+    copy: Path, *args: str, timeout: float = 300, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake in ``copy`` to its end and return the finished process."""
+    process = start_snakemake(copy, *args)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:  # timed out: end Snakemake and its jobs
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    done = subprocess.CompletedProcess(process.args, process.returncode, output)
     if check and done.returncode != 0:
         tail = done.stdout[-6000:]
         pytest.fail(f"snakemake {' '.join(args)} failed ({done.returncode}):\n{tail}")
@@ -99,9 +113,7 @@ def job_count(output: str) -> dict[str, int]:
 
 
 def load_config(copy: Path, name: str) -> dict[str, Any]:
-    sys.path.insert(0, str(REPO))
-    from odyssey.config import load
-
+    """The validated config ``config/<name>`` of ``copy``."""
     cwd = Path.cwd()
     os.chdir(copy)  # relative data paths resolve against the working directory
     try:
@@ -302,15 +314,7 @@ def test_interrupted_run_resumes_without_losing_or_repeating_trials(
     (copy / "config" / "interrupt.yaml").write_text(yaml.safe_dump(raw))
     cfg = load_config(copy, "interrupt.yaml")
     args = ["results/trials/adding.csv", "--cores", "2", "--configfile", "config/interrupt.yaml"]
-    process = subprocess.Popen(
-        [str(SNAKEMAKE), *args],
-        cwd=copy,
-        env=environment(copy),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_snakemake(copy, *args)
     killed: tuple[str, str] | None = None
     try:
         deadline = time.monotonic() + 240
