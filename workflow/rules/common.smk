@@ -35,8 +35,8 @@ ANALYSIS_DIR = f"{RESULTS}/analysis/{{task}}"
 GRADIENTS_CSV = f"{RESULTS}/gradients/gradients.csv"
 REPORT_PDF = f"{RESULTS}/report/odyssey.pdf"
 LOGS = f"{RESULTS}/logs"
-CONDA_ENV = "../../environment.yml"  # for --use-conda (relative to the rule files)
 BENCHMARKS = f"{RESULTS}/benchmarks"
+CONDA_ENV = "../../environment.yml"  # the conda: of every rule (relative to the rule files)
 
 
 wildcard_constraints:
