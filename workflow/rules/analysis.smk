@@ -6,6 +6,8 @@ rule analyse:
         directory(ANALYSIS_DIR),
     params:
         quick=config["quick"],
+        # the fANOVA's box is the task's configured search space
+        search_space=lambda wildcards: canonical(config["tasks"][wildcards.task]["search_space"]),
     log:
         f"{LOGS}/analyse/{{task}}.log",
     resources:

@@ -7,4 +7,9 @@ from joblog import redirect
 from odyssey.analysis import analyse_task
 
 with redirect(snakemake.log[0]):
-    analyse_task(Path(snakemake.input[0]), Path(snakemake.output[0]), quick=snakemake.params.quick)
+    analyse_task(
+        Path(snakemake.input[0]),
+        Path(snakemake.output[0]),
+        quick=snakemake.params.quick,
+        search_space=snakemake.config["tasks"][snakemake.wildcards.task]["search_space"],
+    )
