@@ -23,7 +23,21 @@ SECTIONS = (
     "Cost",
     "Provenance",
 )
-CFG = {"study": "fixture", "quick": False, "seed": 7, "tasks": {"adding": {"n_trials": 40}}}
+CFG = {
+    "study": "fixture",
+    "quick": False,
+    "seed": 7,
+    "tasks": {
+        "adding": {"n_trials": 40},
+        # a narrowed search space: the report must state it, not the paper's
+        "jsb_chorales": {
+            "search_space": {
+                "hidden_size": {"low": 20, "high": 64, "log": True},
+                "learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
+            }
+        },
+    },
+}
 
 
 def _text(pdf: Path) -> str:
@@ -70,6 +84,17 @@ def test_pdf_has_every_section_variant_and_value(report: tuple[Path, list[Path],
     assert "agree" in text and "not testable" in text
     assert "fixture" in text and "Figure 1" in text and "Table 1" in text
     assert "accuracy (all)" in text  # the task's extra test metric
+
+
+def test_pdf_states_the_configured_search_space(report: tuple[Path, list[Path], Path]) -> None:
+    pdf, _, _ = report
+    text = _text(pdf)
+    assert "log-uniform in [20, 64]" in text and "log-uniform in [1e-4, 1e-2]" in text
+    assert "(paper: log-uniform in [20, 200])" in text
+    assert "the paper's" in text  # adding keeps the paper's space
+    setup = pd.read_csv(pdf.parent / "tables" / "setup.csv").set_index("setting")["value"]
+    assert setup["search space (adding)"] == "the paper's"
+    assert "[20, 64]" in setup["search space (jsb_chorales)"]
 
 
 def test_files_beside_the_pdf(report: tuple[Path, list[Path], Path]) -> None:
