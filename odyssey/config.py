@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import inspect
 import os
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -186,7 +185,7 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
         accepted = _accepted_options(name)
         for option, value in entry["options"].items():
             where = f"tasks.{name}.options.{option}"
-            if accepted is not None and option not in accepted:
+            if option not in accepted:
                 close = difflib.get_close_matches(option, accepted, n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
                 raise ConfigError(
@@ -209,19 +208,12 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
         raise _unknown("gradients.task", grad["task"], "task", known)
 
 
-def _accepted_options(name: str) -> list[str] | None:
-    """Keyword options the task class of ``name`` accepts (None: it takes ``**kwargs``).
-
-    Uses the registry's class lookup (``tasks._task_class``, which imports only that task's module)
-    and the signature of the class's ``__init__``, the same rule ``tasks.get`` applies.
-    """
+def _accepted_options(name: str) -> list[str]:
+    """Keyword options task ``name`` accepts: ``tasks.options`` (imports only that task's module),
+    the same list ``tasks.get`` checks against."""
     import tasks
 
-    task_class = tasks._task_class(name)
-    params = list(inspect.signature(task_class.__init__).parameters.values())[1:]
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return None
-    return [p.name for p in params if p.kind is not p.VAR_POSITIONAL]
+    return list(tasks.options(name))
 
 
 def _check_variants(cfg: dict[str, Any]) -> None:

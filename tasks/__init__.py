@@ -1,4 +1,4 @@
-"""Task registry of LSTM Odyssey: ``names()``, ``describe()``, ``get(name, **options)``.
+"""Task registry: ``names()``, ``describe()``, ``options(name)``, ``get(name, **options)``.
 
 TO ADD A TASK: add one line ``"name": "tasks.module:ClassName"`` to ``_REGISTRY`` below (keep it
 sorted by group). Modules are imported only when a task is asked for (``get``) or described
@@ -17,7 +17,17 @@ from typing import Any
 
 from tasks.base import Batch, DataError, Example, Task
 
-__all__ = ["Batch", "DataError", "Example", "Task", "TaskInfo", "describe", "get", "names"]
+__all__ = [
+    "Batch",
+    "DataError",
+    "Example",
+    "Task",
+    "TaskInfo",
+    "describe",
+    "get",
+    "names",
+    "options",
+]
 
 _REGISTRY: dict[str, str] = {
     # synthetic long-time-lag tasks (Hochreiter & Schmidhuber 1997; reference 6.3)
@@ -65,9 +75,22 @@ def _task_class(name: str) -> type[Task]:
     return cls
 
 
-def _options_of(cls: type[Task]) -> list[str]:
+def _options_of(cls: type[Task]) -> dict[str, Any]:
     params = inspect.signature(cls.__init__).parameters.values()
-    return [p.name for p in params if p.name != "self" and p.kind is not p.VAR_KEYWORD]
+    return {
+        p.name: p.default
+        for p in params
+        if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    }
+
+
+def options(name: str) -> dict[str, Any]:
+    """The keyword options ``get(name, ...)`` accepts, each with its default.
+
+    An option without a default maps to ``inspect.Parameter.empty``. Imports only the task's module.
+    Unknown ``name``: ``ValueError`` listing the known tasks.
+    """
+    return _options_of(_task_class(name))
 
 
 def describe() -> list[TaskInfo]:
@@ -83,7 +106,7 @@ def describe() -> list[TaskInfo]:
 def get(name: str, **options: Any) -> Task:
     """Build task ``name`` with keyword options (seed, lag, sizes, data_path, cache_dir, ...)."""
     cls = _task_class(name)
-    accepted = _options_of(cls)
+    accepted = list(_options_of(cls))
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise ValueError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from pathlib import Path
 
@@ -253,6 +254,18 @@ def test_registry() -> None:
         tasks.get("nope")
     with pytest.raises(ValueError, match="no option.*colour.*accepted options: seed, lag"):
         tasks.get("adding", colour=3)
+
+
+def test_registry_options() -> None:
+    opts = tasks.options("adding")
+    assert list(opts)[:2] == ["seed", "lag"]  # the order tasks.get lists them in
+    assert "self" not in opts and "colour" not in opts
+    task = tasks.get("adding")
+    assert task.lag == opts["lag"]  # the defaults are the ones get() uses
+    for name in tasks.names():  # every registered task: keyword options with defaults
+        assert all(v is not inspect.Parameter.empty for v in tasks.options(name).values()), name
+    with pytest.raises(ValueError, match="unknown task 'nope'; known tasks: .*adding"):
+        tasks.options("nope")
 
 
 def _make_task(output_kind: str, target_kind: str, output_size: int, examples: list[Example]):
