@@ -11,8 +11,6 @@ half-written table. The report reads only these tables.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from odyssey.sweep import StudySpec, finished_slots, trial_params
+from tasks.base import atomic_write
 
 COLUMNS: tuple[str, ...] = (
     "task",
@@ -128,15 +127,8 @@ def trials_frame(
 
 
 def _atomic(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # temp file + rename; the file gets the umask's mode (mkstemp alone would leave it 0o600)
+    atomic_write(path, write)
 
 
 def write_table(frame: pd.DataFrame, out_csv: str | Path) -> Path:

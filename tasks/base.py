@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -356,11 +357,35 @@ def verify_sha256(path: str | Path, expected: str, how_to_get: str) -> Path:
     return p
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the system allows.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is set and restored at once under a lock
+    (``os.umask`` can only be read by setting it).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Create ``path`` atomically: ``write(tmp)`` fills a temp file beside it, then it is renamed.
 
     If ``write`` raises, the temp file is removed and ``path`` is untouched, so a cache never holds
-    a half-written file. Returns ``path``.
+    a half-written file. The file gets the mode a plain ``open(path, "w")`` would give it
+    (0o666 less the umask), not the temp file's private 0o600, so a shared cache stays readable by
+    the other users the umask allows. Returns ``path``.
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -369,6 +394,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, p)
     except BaseException:
         tmp.unlink(missing_ok=True)

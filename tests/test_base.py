@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ from tasks.base import (
     count_errors,
     ctc_error_sums,
     ctc_loss_per_sequence,
+    current_umask,
     edit_distance,
     last_step,
     length_mask,
@@ -183,6 +186,25 @@ def test_resolve_sizes() -> None:
         resolve_sizes({"dev": 3}, default)
     with pytest.raises(ValueError, match=r"sizes\[.train.\] must be an int >= 1"):
         resolve_sizes((0, 1, 1), default)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_atomic_write_honours_the_umask(tmp_path: Path, umask: int) -> None:
+    # mkstemp makes 0o600 files; a shared cache needs the mode open() would give (0o666 & ~umask)
+    old = os.umask(umask)
+    try:
+        assert current_umask() == umask
+        target = atomic_write_bytes(tmp_path / "cache" / "f.bin", b"x")
+        save_arrays_atomic(tmp_path / "a.npz", {"x": np.zeros(2)})
+        frame_csv = tmp_path / "t.csv"
+        from odyssey.collect import _atomic
+
+        _atomic(frame_csv, lambda tmp: Path(tmp).write_text("a\n"))
+    finally:
+        os.umask(old)
+    for path in (target, tmp_path / "a.npz", frame_csv):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["f.bin"]
 
 
 def test_atomic_write_leaves_nothing_half_written(tmp_path: Path) -> None:
