@@ -11,6 +11,7 @@ Heavy modules are imported inside the handlers so ``odyssey --help`` answers at 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -34,6 +35,30 @@ def _setup_logging(verbose: bool = False) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     except ImportError:  # pragma: no cover - optuna is a dependency
         pass
+
+
+def exit_now(code: int = 0) -> None:
+    """End the process at once with ``code``, after flushing every output; never returns.
+
+    For a sweep worker whose work is all written (the tracking queue drained, the study's storage
+    committed, its marker file closed): the interpreter's own exit then only tears down torch,
+    MLflow and SQLAlchemy, which takes 0.8-1.6 s per worker. ``os._exit`` skips that teardown (and
+    ``atexit`` handlers), so call this only on the normal path, with nothing left open or buffered
+    but stdout, stderr and the ``logging`` handlers, which are flushed here.
+    """
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    logging.shutdown()
+    try:  # C-level stdio buffers (extension modules' printf)
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):
+        pass
+    os._exit(code)
 
 
 def _load_config(path: str) -> dict[str, Any]:
@@ -149,6 +174,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     logging.getLogger("odyssey").info("worker %d ran %d trial(s)", args.worker_index, ran)
+    args.exit_now = True  # all written: main may skip the interpreter's slow teardown
     return 0
 
 
@@ -305,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except ValueError as exc:  # bad input: one line (ConfigError, DataError are ValueErrors)
         text = " ".join(str(exc).split()) or type(exc).__name__
         print(f"{PROG}: error: {text}", file=sys.stderr)
@@ -313,6 +339,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    if argv is None and getattr(args, "exit_now", False):
+        # the process's own command line (console script, python -m odyssey), not a caller's
+        # main([...]): a finished worker ends here without the interpreter's teardown
+        exit_now(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

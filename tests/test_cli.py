@@ -99,6 +99,8 @@ def test_init_worker_collect_progress(tmp_path: Path, capsys) -> None:
     ):
         done = _run(*args)  # python -m odyssey, as a pipeline job runs it
         assert done.returncode == 0, done.stderr
+    # the worker ends with os._exit after flushing: its last log line still arrives
+    assert "worker 0 ran 2 trial(s)" in done.stderr.splitlines()[-1]
     out = tmp_path / "trials" / "adding.csv"
     assert main(["collect", "--config", config, "--task", "adding", "--out", str(out)]) == 0
     assert json.loads(capsys.readouterr().out) == {"out": str(out), "rows": 2}
