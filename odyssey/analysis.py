@@ -29,6 +29,7 @@ import pandas as pd
 
 from odyssey import fanova as fa
 from odyssey import stats
+from odyssey.trials_table import ANALYSIS_COLUMNS
 
 #: Trials per variant below which the Welch tests are not treated as findings (issue 5).
 MIN_TRIALS_WELCH = 30
@@ -39,29 +40,11 @@ MIN_TRIALS_FANOVA = 36
 #: Finite trials in a scope below which the fANOVA is not computed at all.
 MIN_TRIALS_FANOVA_COMPUTE = 8
 
-REQUIRED_COLUMNS = (
-    "task",
-    "variant",
-    "trial",
-    "state",
-    "hidden_size",
-    "learning_rate",
-    "momentum",
-    "input_noise",
-    "valid_metric",
-    "test_metric",
-    "metric_name",
-    "metric_direction",
-    "diverged",
-    "n_params",
-    "wall_time_s",
-)
-
 
 def load_trials(trials_csv: Path) -> pd.DataFrame:
     """Read a trials table and check its columns (docs/contracts.md, 'The trials table')."""
     frame = pd.read_csv(trials_csv)
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    missing = [c for c in ANALYSIS_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{trials_csv}: trials table lacks columns {', '.join(missing)}")
     frame["diverged"] = frame["diverged"].map(_as_bool)

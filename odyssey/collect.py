@@ -19,33 +19,8 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from odyssey.sweep import StudySpec, finished_slots, trial_params
+from odyssey.trials_table import COLUMNS
 from tasks.base import atomic_write
-
-COLUMNS: tuple[str, ...] = (
-    "task",
-    "variant",
-    "trial",
-    "state",
-    "hidden_size",
-    "learning_rate",
-    "momentum",
-    "input_noise",
-    "valid_metric",
-    "test_metric",
-    "metric_name",
-    "metric_direction",
-    "best_epoch",
-    "epochs",
-    "stop_reason",
-    "diverged",
-    "n_params",
-    "wall_time_s",
-    "seed",
-    "device",
-    "git_commit",
-    "torch_version",
-)
-"""The contract's columns, in order (extra metric columns follow)."""
 
 
 def _row(task: str, variant: str, slot: int, trial: Any) -> dict[str, Any]:
