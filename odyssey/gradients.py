@@ -4,7 +4,7 @@ Pipeline-facing: :func:`run_probe` (docs/contracts.md; config key ``gradients``)
 and lag of ``cfg["gradients"]`` on a long-lag task (default: the adding problem, Hochreiter &
 Schmidhuber 1997 exp. 4; reference section 6.3), and for ``trials_per_lag`` seeds:
 
-1. the network of the trial (``odyssey.model.build_network``, i.e. ``variants.build`` plus the
+1. the network of the trial (``odyssey.trial.initial_network``: ``variants.build`` plus the
    linear output layer, initialised N(0, 0.1) as in Greff et al. 2017 Sec. IV-B) is probed at
    initialisation: the norm of the gradient of the loss at the last step with respect to the input
    at step T-k, for k = 0 .. T-1, averaged over probe sequences of the test split. The input at
@@ -96,8 +96,7 @@ def run_probe(cfg: dict, out_csv: Path | str) -> pd.DataFrame:
     """Run the gradient probe of ``cfg["gradients"]`` and write its long table to ``out_csv``."""
     import tasks
     from odyssey import seeds
-    from odyssey.model import build_network
-    from odyssey.trial import Budget, train_trial
+    from odyssey.trial import Budget, initial_network, train_trial
 
     gcfg = cfg.get("gradients") or {}
     name, options, budget_dict, params = _task_setup(cfg)
@@ -117,13 +116,7 @@ def run_probe(cfg: dict, out_csv: Path | str) -> pd.DataFrame:
                     "seed": seed,
                     **{k: params[k] for k in ("hidden_size", "learning_rate", "momentum")},
                 }
-                net = build_network(
-                    task,
-                    variant,
-                    params["hidden_size"],
-                    seed=seeds.stream_seed(seed, "init"),
-                    init=budget.init,
-                )
+                net = initial_network(task, variant, params, seed, budget)
                 for k, value in enumerate(gradient_profile(net, task, probe).tolist()):
                     rows.append({**base, "stage": "init", "kind": "norm", "k": k, "value": value})
                 start = time.perf_counter()

@@ -232,6 +232,22 @@ class _Evaluator:
         return {name: self.task.finalize(name, num, den) for name, (num, den) in totals.items()}
 
 
+def initial_network(
+    task: Any, variant: str, params: Mapping[str, Any], seed: int, budget: Budget
+) -> Network:
+    """The untrained network a trial with this seed starts from (its ``init`` seed stream).
+
+    The gradient probe measures this same network at initialisation, so both go through here.
+    """
+    return build_network(
+        task,
+        variant,
+        int(params["hidden_size"]),
+        seed=seeds.stream_seed(seed, "init"),
+        init=budget.init,
+    )
+
+
 def train_trial(
     task: Any,
     variant: str,
@@ -264,13 +280,7 @@ def train_trial(
     direction = task.metric_direction
     metric = task.metric_name
 
-    net = build_network(
-        task,
-        variant,
-        params["hidden_size"],
-        seed=seeds.stream_seed(seed, "init"),
-        init=budget.init,
-    ).to(dev)
+    net = initial_network(task, variant, params, seed, budget).to(dev)
     n_params = net.num_parameters()
     optimizer = make_optimizer(
         budget.optimizer, net.parameters(), params["learning_rate"], params["momentum"]

@@ -9,7 +9,14 @@ import pytest
 import torch
 
 import tasks
-from odyssey.trial import Budget, EpochResult, TrialRecord, check_params, train_trial
+from odyssey.trial import (
+    Budget,
+    EpochResult,
+    TrialRecord,
+    check_params,
+    initial_network,
+    train_trial,
+)
 
 PARAMS = {"hidden_size": 8, "learning_rate": 0.01, "momentum": 0.9, "input_noise": 0.05}
 
@@ -47,6 +54,20 @@ def test_early_stopping_stops_after_more_than_patience_epochs(task) -> None:
     assert record.stop_reason == "early_stop"
     assert record.best_epoch == 0
     assert record.epochs == 4  # epochs 1..4 without improvement: 4 > patience 3
+
+
+def test_initial_network_is_the_network_a_trial_starts_from(task) -> None:
+    # best epoch 0 (weights cannot move): the kept model holds the weights the trial started from
+    params = {**PARAMS, "learning_rate": 1e-12, "input_noise": 0.0}
+    budget = Budget(max_epochs=50, patience=1)
+    record = train_trial(task, "CIFG", params, 5, budget, keep_model=True)
+    assert record.best_epoch == 0
+    start = initial_network(task, "CIFG", params, 5, budget).state_dict()
+    kept = record.model.state_dict()
+    assert start.keys() == kept.keys()
+    assert all(torch.equal(start[k], kept[k]) for k in start)
+    other = initial_network(task, "CIFG", params, 6, budget).state_dict()
+    assert not all(torch.equal(other[k], kept[k]) for k in other)
 
 
 def test_divergence_is_recorded_not_raised(task) -> None:
