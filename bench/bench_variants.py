@@ -46,6 +46,7 @@ SHAPES = {
     s.key: s
     for s in (
         Shape("jsb", "JSB-like 32x60x88, N=100", 32, 60, 88, 100, False),
+        Shape("jsb1", "paper batch 1x60x88, N=100", 1, 60, 88, 100, False),
         Shape("longlag", "long lag 64x500x2, N=128", 64, 500, 2, 128, False),
         Shape("speech", "speech-like 32x300x39, N=256, bidir.", 32, 300, 39, 256, True),
     )

@@ -12,3 +12,6 @@ extra=""
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
 .venv/bin/python -m pip install --quiet -e ".${extra}"
 .venv/bin/python -m pip check
+# The compiled cell loops (cached under .venv/odyssey-native/). Without a C++ compiler this prints
+# one line and the cells run their pure-PyTorch loops instead.
+.venv/bin/python -m variants.native || echo "note: continuing with the pure-PyTorch cell loops" >&2

@@ -118,7 +118,7 @@ class GatedCell(RecurrentCell):
             return self.scan_autograd(x)
         xp = F.linear(x.transpose(0, 1), self.weight_ih, self.bias)  # (T, B, B_k N)
         ys, cs = gated_scan(
-            self.spec, xp, self.weight_hh, self.peephole, self.gate_hh
+            self.spec, xp, self.weight_hh, self.peephole, self.gate_hh, consume_xp=True
         )  # (T, B, N) each
         return ys.transpose(0, 1), (ys, cs)
 

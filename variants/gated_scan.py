@@ -12,8 +12,14 @@ with CIFG using (z^t - c^{t-1}) in δī^t and f = 1 - i, and FGR adding the prev
 deltas G^T δpre^{t+1} to δi, δf, δo. Every factor that does not depend on the deltas (σ', h', ...)
 is computed for all steps at once before the loop; weight gradients are one matrix product.
 
-Speed: tanh(z̄) is computed as 2σ(2z̄) - 1 (one sigmoid call for the i, f, z blocks; torch's CPU
-tanh costs about four sigmoids), h(c) likewise on large steps (``variants.pointwise``).
+On the CPU (float32 and float64) the loops run compiled (``variants/csrc/gated_loop.cpp``, built
+and cached by :mod:`variants.native`): the same equations and deltas, one BLAS product and one fused
+pointwise pass per step. The Python loops below are the fallback (no compiler, other devices) and
+the readable statement of the algorithm; the tests hold the two equal.
+
+Speed of the Python loops: tanh(z̄) is computed as 2σ(2z̄) - 1 (one sigmoid call for the i, f, z
+blocks; torch's CPU tanh costs about four sigmoids), h(c) likewise on large steps
+(``variants.pointwise``).
 Tensors are time-major: xp (T, B, B_k N) = W x + b of every step.
 """
 
@@ -62,6 +68,34 @@ class _Layout:
         self.ifz_span = (ifz[0], ifz[-1] + 1) if ifz[-1] - ifz[0] + 1 == len(ifz) else None
         if self.fgr and spec.blocks[: len(spec.gates)] != spec.gates:
             raise ValueError(f"gate recurrence needs the gates packed first, got {spec.blocks}")
+        # The same layout for the compiled loop (its ``Layout`` reads these twelve numbers).
+        self.native = [
+            n,
+            self.z,
+            self.i,
+            self.f,
+            self.o,
+            *(self.peep.get(g, -1) for g in ("i", "f", "o")),
+            int(self.g_tanh),
+            int(self.h_tanh),
+            int(self.coupled),
+            self.gate_width,
+        ]
+
+
+def _compiled(xp: Tensor):  # -> the compiled module or None
+    """The compiled loops where they apply: CPU tensors of float32 or float64."""
+    if xp.device.type != "cpu" or xp.dtype not in (torch.float32, torch.float64):
+        return None
+    # Imported here so that ``python -m variants.native`` runs without the package preloading it.
+    from variants import native
+
+    return native.load()
+
+
+def _optional(t: Tensor | None) -> Tensor | None:
+    """Contiguous t, or None."""
+    return t.contiguous() if t is not None else None
 
 
 def _block_steps(x: Tensor, col: int, n: int) -> tuple[Tensor, ...] | None:
@@ -308,7 +342,13 @@ class GatedScan(torch.autograd.Function):
         spec: GatedSpec,
     ) -> tuple[Tensor, Tensor]:
         lay = _Layout(spec, w_hh.shape[1])
-        ys, cells, hcs, acts = _forward(lay, xp, w_hh, peep, gmat)
+        ext = _compiled(xp)
+        if ext is not None:
+            ys, cells, hcs, acts = ext.forward(
+                xp, w_hh, _optional(peep), _optional(gmat), lay.native, True
+            )
+        else:
+            ys, cells, hcs, acts = _forward(lay, xp, w_hh, peep, gmat)
         ctx.lay = lay
         ctx.has_hcs = hcs is not None
         ctx.set_materialize_grads(False)
@@ -321,16 +361,39 @@ class GatedScan(torch.autograd.Function):
         ctx: Any, d_ys: Tensor | None, d_cells: Tensor | None
     ) -> tuple[Tensor | None, ...]:
         w_hh, peep, gmat, ys, cells, hcs, acts = ctx.saved_tensors
-        dxp, d_w_hh, d_peep, d_gmat = _backward(
-            ctx.lay, w_hh, peep, gmat, (ys, cells, hcs, acts), d_ys, d_cells
-        )
+        ext = _compiled(acts)
+        if ext is not None:
+            dxp, d_w_hh, d_peep, d_gmat = ext.backward(
+                w_hh,
+                _optional(peep),
+                _optional(gmat),
+                ys,
+                cells,
+                hcs,
+                acts,
+                _optional(d_ys),
+                _optional(d_cells),
+                ctx.lay.native,
+            )
+        else:
+            dxp, d_w_hh, d_peep, d_gmat = _backward(
+                ctx.lay, w_hh, peep, gmat, (ys, cells, hcs, acts), d_ys, d_cells
+            )
         return dxp, d_w_hh, d_peep, d_gmat, None
 
 
 def gated_scan(
-    spec: GatedSpec, xp: Tensor, w_hh: Tensor, peep: Tensor | None, gmat: Tensor | None
+    spec: GatedSpec,
+    xp: Tensor,
+    w_hh: Tensor,
+    peep: Tensor | None,
+    gmat: Tensor | None,
+    consume_xp: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """Outputs Y and cells C (T, B, N) of the gated loop, with the hand-written backward.
+
+    Without autograd (evaluation) the compiled loop stores nothing for a backward pass; with
+    ``consume_xp`` it also overwrites xp with the activations instead of copying it.
 
     Args:
         xp: (T, B, B_k N) input projection of every step (bias included).
@@ -338,5 +401,23 @@ def gated_scan(
         peep: (P, N) peephole weights (gates i, f, o that have one) or None.
         gmat: (G N, G N) FGR gate recurrence (``GatedCell.gate_hh``: row block y, column block x
             holds R_xy; the gates are the first G blocks, so gate pre += gate acts' gmat^T) or None.
+        consume_xp: xp is a temporary of the caller's that the loop may overwrite.
     """
-    return GatedScan.apply(xp.contiguous(), w_hh.contiguous(), peep, gmat, spec)
+    xp = xp.contiguous()
+    w_hh = w_hh.contiguous()
+    needs_grad = torch.is_grad_enabled() and any(
+        t is not None and t.requires_grad for t in (xp, w_hh, peep, gmat)
+    )
+    ext = None if needs_grad else _compiled(xp)
+    if ext is not None:  # evaluation: forward only, nothing kept for backward
+        lay = _Layout(spec, w_hh.shape[1])
+        ys, cells, _, _ = ext.forward(
+            xp if consume_xp else xp.clone(),
+            w_hh,
+            _optional(peep),
+            _optional(gmat),
+            lay.native,
+            False,
+        )
+        return ys, cells
+    return GatedScan.apply(xp, w_hh, peep, gmat, spec)
