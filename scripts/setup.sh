@@ -14,4 +14,4 @@ extra=""
 .venv/bin/python -m pip check
 # The compiled cell loops (cached under .venv/odyssey-native/). Without a C++ compiler this prints
 # one line and the cells run their pure-PyTorch loops instead.
-.venv/bin/python -m variants.native || echo "note: continuing with the pure-PyTorch cell loops" >&2
+.venv/bin/python -m variants.compile_loops || echo "note: continuing with the pure-PyTorch cell loops" >&2

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
+from loop_support import (
+    check_compiled_cell,
+    check_compiled_network,
+    check_evaluation_equals_training,
+    needs_compiled,
+)
 
 import variants
-from variants import gated_scan, native, registry
+from variants import gated_scan, registry
 from variants.gated import GatedCell
 
 SPECS = {s.name: s for s in registry._SPECS}
@@ -112,91 +118,27 @@ def test_large_step_tanh_by_sigmoid_matches_eager(name: str) -> None:
 
 # --- the compiled CPU loop (variants/csrc/gated_loop.cpp) -------------------------------------
 
-needs_compiled = pytest.mark.skipif(
-    native.load() is None, reason="compiled cell loops unavailable (no C++ compiler here)"
-)
-
-
-def python_loop_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the cells run the pure-PyTorch loops of variants.gated_scan."""
-    monkeypatch.setattr(gated_scan, "_compiled", lambda xp: None)
-
-
-def assert_close_to_scale(got: torch.Tensor, want: torch.Tensor, tol: float) -> None:
-    """max |got - want| <= tol * max |want|: float32 rounding, whatever the tensor's scale."""
-    err = (got - want).abs().max().item()
-    scale = want.abs().max().item()
-    assert err <= tol * scale + 1e-7, f"max error {err:.3g} against scale {scale:.3g}"
-
-
-def run_cell(cell: GatedCell, x: torch.Tensor, probe: torch.Tensor) -> list[torch.Tensor]:
-    """Outputs, final cell and every gradient (x and parameters) of a loss on both."""
-    x = x.clone().requires_grad_(True)
-    cell.zero_grad()
-    out, (_, cs) = cell.scan_fast(x)
-    ((out * probe).sum() + cs[-1].pow(2).sum()).backward()
-    return [out.detach(), cs[-1].detach(), x.grad, *(p.grad.clone() for p in cell.parameters())]
-
 
 @needs_compiled
 @pytest.mark.parametrize("batch", [1, 6])
 @pytest.mark.parametrize("name", variants.PAPER_VARIANTS)
-def test_compiled_float32_equals_python_loop_and_eager(
+def test_compiled_float32_equals_python_loop_and_float64(
     name: str, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """float32: compiled and Python loops agree tightly, and both with the float64 reference."""
-    torch.manual_seed(3)
-    cell = GatedCell(SPECS[name], 5, 24)
-    with torch.no_grad():
-        for p in cell.parameters():
-            p.normal_(0.0, 0.3)  # saturating enough to exercise both tails of σ and tanh
-    x = torch.randn(batch, 12, 5)
-    probe = torch.randn(batch, 12, 24)
-    compiled = run_cell(cell, x, probe)
-    reference = [t.float() for t in run_cell(cell.double(), x.double(), probe.double())]
-    cell.float()
-    python_loop_only(monkeypatch)
-    python = run_cell(cell, x, probe)
-    for got, loop, ref in zip(compiled, python, reference, strict=True):
-        assert_close_to_scale(got, loop, 1e-5)
-        assert_close_to_scale(got, ref, 1e-5)
+    check_compiled_cell(GatedCell(SPECS[name], 5, 24), monkeypatch, batch)
 
 
 @needs_compiled
 @pytest.mark.parametrize("name", variants.PAPER_VARIANTS)
 def test_compiled_stacked_bidirectional_padded_float32(name: str) -> None:
-    """Two layers, both directions, a padded batch: float32 compiled against float64 eager."""
-    torch.manual_seed(4)
-    net = variants.build(name, 3, 8, num_layers=2, bidirectional=True)
-    eager = variants.build(name, 3, 8, num_layers=2, bidirectional=True, fast=False).double()
-    eager.load_state_dict(net.state_dict())
-    x = torch.randn(4, 7, 3)
-    lengths = torch.tensor([7, 2, 5, 1])
-    out, _ = net(x, lengths)
-    out_e, _ = eager(x.double(), lengths)
-    assert_close_to_scale(out, out_e.float(), 1e-5)
-    out.pow(2).sum().backward()
-    out_e.pow(2).sum().backward()
-    for p, q in zip(net.parameters(), eager.parameters(), strict=True):
-        assert_close_to_scale(p.grad, q.grad.float(), 1e-5)
+    check_compiled_network(name)
 
 
 @needs_compiled
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("name", variants.PAPER_VARIANTS)
 def test_evaluation_path_equals_training_forward(name: str, dtype: torch.dtype) -> None:
-    """Under no_grad the loop keeps nothing for backward; its outputs are bitwise the same."""
-    torch.manual_seed(5)
-    net = variants.build(name, 4, 10, bidirectional=True).to(dtype)
-    x = torch.randn(3, 9, 4, dtype=dtype)
-    lengths = torch.tensor([9, 4, 6])
-    train_out, train_state = net(x, lengths)
-    with torch.no_grad():
-        eval_out, eval_state = net(x, lengths)
-    assert train_out.requires_grad and not eval_out.requires_grad
-    assert torch.equal(train_out.detach(), eval_out)
-    for a, b in zip(train_state, eval_state, strict=True):
-        assert torch.equal(a.detach(), b)
+    check_evaluation_equals_training(name, dtype)
 
 
 @needs_compiled

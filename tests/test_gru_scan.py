@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from loop_support import (
+    check_compiled_cell,
+    check_compiled_network,
+    check_evaluation_equals_training,
+    needs_compiled,
+)
 
 from variants.gru import GRUCell
 
@@ -57,3 +63,25 @@ def test_autograd_loop_under_autocast_matches() -> None:
     with torch.autocast("cpu", dtype=torch.bfloat16):
         got, _ = cell.scan(x, None, True)
     torch.testing.assert_close(got.float(), expected, rtol=0.05, atol=0.05)
+
+
+# --- the compiled CPU loop (variants/csrc/gru_loop.cpp) ---------------------------------------
+
+
+@needs_compiled
+@pytest.mark.parametrize("batch", [1, 6])
+def test_compiled_float32_equals_python_loop_and_float64(
+    batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_compiled_cell(GRUCell(5, 24), monkeypatch, batch)
+
+
+@needs_compiled
+def test_compiled_stacked_bidirectional_padded_float32() -> None:
+    check_compiled_network("GRU")
+
+
+@needs_compiled
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_compiled_evaluation_equals_training_forward(dtype: torch.dtype) -> None:
+    check_evaluation_equals_training("GRU", dtype)

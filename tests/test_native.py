@@ -65,7 +65,7 @@ def test_killed_builder_then_two_workers_build_once(tmp_path: Path) -> None:
     env = child_env(cache)
     victim = spawn(CHILD, env)
     deadline = time.monotonic() + 60
-    while not any(cache.glob(".odyssey_gated_loop_*")):  # its private build folder exists
+    while not any(cache.glob(".odyssey_loops_*")):  # its private build folder exists
         assert victim.poll() is None and time.monotonic() < deadline, victim.communicate()
         time.sleep(0.05)
     os.killpg(victim.pid, signal.SIGKILL)
@@ -79,7 +79,7 @@ def test_killed_builder_then_two_workers_build_once(tmp_path: Path) -> None:
     assert sorted(compiles) == [0, 1], outputs
     assert all(out.split()[3] == "True" for out, _ in outputs)
     assert len(list(cache.glob("*.so"))) == 1
-    assert not list(cache.glob(".odyssey_gated_loop_*"))  # no build folder left behind
+    assert not list(cache.glob(".odyssey_loops_*"))  # no build folder left behind
 
 
 def test_no_compiler_warns_once_and_the_cells_still_work(tmp_path: Path) -> None:
@@ -105,7 +105,11 @@ def test_no_compiler_warns_once_and_the_cells_still_work(tmp_path: Path) -> None
 def test_build_command_without_toolchain_fails_in_one_line(tmp_path: Path) -> None:
     env = child_env(tmp_path / "cache", CXX="/nonexistent/c++")
     proc = subprocess.run(
-        [sys.executable, "-m", "variants.native"], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "variants.compile_loops"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
@@ -125,9 +129,9 @@ def test_disabled_by_environment(tmp_path: Path) -> None:
 
 
 def test_cache_key_follows_source_and_flags(monkeypatch: pytest.MonkeyPatch) -> None:
-    key = native.build_key("gated_loop")
+    key = native.build_key("loops")
     monkeypatch.setattr(native, "OPT_FLAGS", (*native.OPT_FLAGS, "-DX"))
-    assert native.build_key("gated_loop") != key
+    assert native.build_key("loops") != key
 
 
 def test_no_fast_math_and_denormals_survive_loading() -> None:

@@ -31,6 +31,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from variants.native import compiled_loops
 from variants.pointwise import StepTanh
 from variants.spec import GatedSpec
 
@@ -81,16 +82,6 @@ class _Layout:
             int(self.coupled),
             self.gate_width,
         ]
-
-
-def _compiled(xp: Tensor):  # -> the compiled module or None
-    """The compiled loops where they apply: CPU tensors of float32 or float64."""
-    if xp.device.type != "cpu" or xp.dtype not in (torch.float32, torch.float64):
-        return None
-    # Imported here so that ``python -m variants.native`` runs without the package preloading it.
-    from variants import native
-
-    return native.load()
 
 
 def _optional(t: Tensor | None) -> Tensor | None:
@@ -342,9 +333,9 @@ class GatedScan(torch.autograd.Function):
         spec: GatedSpec,
     ) -> tuple[Tensor, Tensor]:
         lay = _Layout(spec, w_hh.shape[1])
-        ext = _compiled(xp)
+        ext = compiled_loops(xp)
         if ext is not None:
-            ys, cells, hcs, acts = ext.forward(
+            ys, cells, hcs, acts = ext.gated_forward(
                 xp, w_hh, _optional(peep), _optional(gmat), lay.native, True
             )
         else:
@@ -361,9 +352,9 @@ class GatedScan(torch.autograd.Function):
         ctx: Any, d_ys: Tensor | None, d_cells: Tensor | None
     ) -> tuple[Tensor | None, ...]:
         w_hh, peep, gmat, ys, cells, hcs, acts = ctx.saved_tensors
-        ext = _compiled(acts)
+        ext = compiled_loops(acts)
         if ext is not None:
-            dxp, d_w_hh, d_peep, d_gmat = ext.backward(
+            dxp, d_w_hh, d_peep, d_gmat = ext.gated_backward(
                 w_hh,
                 _optional(peep),
                 _optional(gmat),
@@ -408,10 +399,10 @@ def gated_scan(
     needs_grad = torch.is_grad_enabled() and any(
         t is not None and t.requires_grad for t in (xp, w_hh, peep, gmat)
     )
-    ext = None if needs_grad else _compiled(xp)
+    ext = None if needs_grad else compiled_loops(xp)
     if ext is not None:  # evaluation: forward only, nothing kept for backward
         lay = _Layout(spec, w_hh.shape[1])
-        ys, cells, _, _ = ext.forward(
+        ys, cells, _, _ = ext.gated_forward(
             xp if consume_xp else xp.clone(),
             w_hh,
             _optional(peep),

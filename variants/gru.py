@@ -67,7 +67,7 @@ class GRUCell(RecurrentCell):
         if torch.is_autocast_enabled(x.device.type):
             return self.scan_autograd(x)
         xp = F.linear(x.transpose(0, 1), self.weight_ih, self.bias)  # (T, B, 3N)
-        hs = gru_scan(xp, self.weight_hh, self.bias_rn)  # (T, B, N)
+        hs = gru_scan(xp, self.weight_hh, self.bias_rn, consume_xp=True)  # (T, B, N)
         return hs.transpose(0, 1), (hs,)
 
     def scan_autograd(self, x: Tensor) -> tuple[Tensor, tuple[StateSeq, ...]]:

@@ -11,6 +11,11 @@ Backward, for δh^t = Δ^t + R^T δhh^{t+1} + u^{t+1} ⊙ δh^{t+1}:
 
 Factors that do not depend on the deltas are computed for all steps at once; the weight gradients
 are one matrix product. Tensors are time-major: xp (T, B, 3N) = W x + b of every step.
+
+On the CPU (float32 and float64) the loops run compiled (``variants/csrc/gru_loop.cpp``, built by
+:mod:`variants.native`), the same equations in one BLAS product and one vectorised pass per step;
+the Python loops below are the fallback (no compiler, other devices) and the tests hold the two
+equal.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from variants.native import compiled_loops
 from variants.pointwise import StepTanh
 
 
@@ -96,7 +102,11 @@ class GRUScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, xp: Tensor, w_hh: Tensor, b_rn: Tensor) -> Tensor:
-        hs, acts, hh = _forward(xp, w_hh, b_rn)
+        ext = compiled_loops(xp)
+        if ext is not None:
+            hs, acts, hh = ext.gru_forward(xp, w_hh, b_rn.contiguous(), True)
+        else:
+            hs, acts, hh = _forward(xp, w_hh, b_rn)
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(w_hh, hs, acts, hh)
         return hs
@@ -105,15 +115,29 @@ class GRUScan(torch.autograd.Function):
     @once_differentiable
     def backward(ctx: Any, d_hs: Tensor | None) -> tuple[Tensor | None, ...]:
         w_hh, hs, acts, hh = ctx.saved_tensors
+        ext = compiled_loops(acts)
+        if ext is not None:
+            d_hs = d_hs.contiguous() if d_hs is not None else None
+            return tuple(ext.gru_backward(w_hh, hs, acts, hh, d_hs))
         return _backward(w_hh, hs, acts, hh, d_hs)
 
 
-def gru_scan(xp: Tensor, w_hh: Tensor, b_rn: Tensor) -> Tensor:
+def gru_scan(xp: Tensor, w_hh: Tensor, b_rn: Tensor, consume_xp: bool = False) -> Tensor:
     """Hidden states H (T, B, N) of the GRU loop, with the hand-written backward.
+
+    Without autograd (evaluation) the compiled loop stores nothing for a backward pass; with
+    ``consume_xp`` it also overwrites xp with the activations instead of copying it.
 
     Args:
         xp: (T, B, 3N) input projection W x + b of every step, blocks r, u, n.
         w_hh: (3N, N) recurrent weights, blocks r, u, n.
         b_rn: (N,) recurrent bias of the candidate (inside the reset gate's product).
+        consume_xp: xp is a temporary of the caller's that the loop may overwrite.
     """
-    return GRUScan.apply(xp.contiguous(), w_hh.contiguous(), b_rn)
+    xp = xp.contiguous()
+    w_hh = w_hh.contiguous()
+    needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (xp, w_hh, b_rn))
+    ext = None if needs_grad else compiled_loops(xp)
+    if ext is not None:  # evaluation: forward only, nothing kept for backward
+        return ext.gru_forward(xp if consume_xp else xp.clone(), w_hh, b_rn.contiguous(), False)[0]
+    return GRUScan.apply(xp, w_hh, b_rn)

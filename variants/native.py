@@ -1,4 +1,4 @@
-"""Build, cache and load the compiled CPU time loops (``variants/csrc/*.cpp``).
+"""Build, cache and load the compiled CPU time loops (``variants/csrc/``: one module, ``loops``).
 
 The extension is compiled once per machine kind with the system's C++ compiler against the
 installed torch, and cached in a folder keyed by everything that changes the binary (source bytes,
@@ -12,8 +12,8 @@ Flags: ``-O3 -march=native`` and nothing that changes floating-point behaviour (
 library's own exp/tanh are written to vectorise without it (see the source's header).
 
 Where no compiler is present, :func:`load` warns once in one line and returns None; the cells then
-run their pure-PyTorch loops. ``python -m variants.native`` builds it and fails in one line if the
-toolchain is missing (``scripts/setup.sh`` runs it).
+run their pure-PyTorch loops. ``python -m variants.compile_loops`` builds it and fails in one line
+if the toolchain is missing (``scripts/setup.sh`` runs it).
 """
 
 from __future__ import annotations
@@ -83,10 +83,16 @@ def _cpu_flags() -> str:
     return platform.machine()
 
 
+def sources() -> list[Path]:
+    """The C++ files of the module: every ``.cpp`` and ``.h`` under ``variants/csrc/``."""
+    return sorted(p for p in SOURCE_DIR.iterdir() if p.suffix in (".cpp", ".h"))
+
+
 def build_key(name: str) -> str:
     """Hash of everything that changes the binary of extension ``name``."""
-    h = hashlib.sha256()
-    h.update((SOURCE_DIR / f"{name}.cpp").read_bytes())
+    h = hashlib.sha256(name.encode())
+    for path in sources():
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     for part in (torch.__version__, sys.version, " ".join(OPT_FLAGS), _cpu_flags()):
         h.update(part.encode())
     return h.hexdigest()[:16]
@@ -95,7 +101,8 @@ def build_key(name: str) -> str:
 def _compile_command(name: str, module: str, out: Path) -> list[str]:
     includes = [*cpp_extension.include_paths(), sysconfig.get_paths()["include"]]
     libdirs = cpp_extension.library_paths()
-    cmd = [compiler(), str(SOURCE_DIR / f"{name}.cpp"), "-o", str(out), "-shared", "-fPIC"]
+    units = [str(p) for p in sources() if p.suffix == ".cpp"]
+    cmd = [compiler(), *units, "-o", str(out), "-shared", "-fPIC"]
     cmd += ["-std=c++20", *OPT_FLAGS, f"-DTORCH_EXTENSION_NAME={module}"]
     cmd += ["-DTORCH_API_INCLUDE_EXTENSION_H", "-w"]
     cmd += [f"-D_GLIBCXX_USE_CXX11_ABI={int(torch._C._GLIBCXX_USE_CXX11_ABI)}"]
@@ -116,7 +123,7 @@ def _import(module: str, path: Path) -> ModuleType:
     return mod
 
 
-def build(name: str = "gated_loop") -> Path:
+def build(name: str = "loops") -> Path:
     """Compile extension ``name`` into the cache unless it is there; returns the library's path.
 
     Raises:
@@ -149,7 +156,7 @@ def build(name: str = "gated_loop") -> Path:
     return target
 
 
-def load(name: str = "gated_loop") -> ModuleType | None:
+def load(name: str = "loops") -> ModuleType | None:
     """The compiled module (built on first use), or None with one warning where it cannot be had.
 
     Set ``ODYSSEY_NATIVE=0`` to skip it (the pure-PyTorch loops run instead).
@@ -171,16 +178,8 @@ def load(name: str = "gated_loop") -> ModuleType | None:
     return mod
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m variants.native``: build (or find) the cached extension; one line either way."""
-    try:
-        path = build()
-    except (ToolchainMissing, RuntimeError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(f"compiled cell loops: {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def compiled_loops(like: torch.Tensor) -> ModuleType | None:
+    """The compiled loops where they apply (CPU tensors of float32 or float64), else None."""
+    if like.device.type != "cpu" or like.dtype not in (torch.float32, torch.float64):
+        return None
+    return load()

@@ -11,100 +11,14 @@
 // (i, f, z, o, or i, f, o, z under FGR); ys, cells, hcs (T, B, N). acts holds the activations:
 // z = g(z̄), i, f, o = σ(·). hcs holds h(c) where the output gate needs it (h = tanh, o present).
 //
-// Numerics: float32 uses branch-free exp/tanh polynomials (Cephes expf/tanhf, about 1-2 ulp) so
-// that the pointwise loop vectorises without -ffast-math; float64 uses the C library's exp/tanh.
-// NaN and ±inf propagate as in torch (a diverging trial stays visibly diverged).
+// Activations and BLAS: loops_common.h.
 
-#include <torch/extension.h>
-
-#include <cmath>
-#include <cstdint>
-#include <cstring>
 #include <vector>
 
-extern "C" {
-// Fortran BLAS, exported by libtorch_cpu (MKL on x86-64 builds; it follows torch's thread count).
-void sgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k,
-            const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
-            const float* beta, float* c, const int* ldc);
-void dgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k,
-            const double* alpha, const double* a, const int* lda, const double* b,
-            const int* ldb, const double* beta, double* c, const int* ldc);
-}
+#include "loops_common.h"
 
+namespace odyssey {
 namespace {
-
-// ---- BLAS on row-major matrices ------------------------------------------------------------
-
-inline void blas(char ta, char tb, int m, int n, int k, const float* a, int lda, const float* b,
-                 int ldb, float beta, float* c, int ldc) {
-  const float one = 1.0f;
-  sgemm_(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc);
-}
-
-inline void blas(char ta, char tb, int m, int n, int k, const double* a, int lda,
-                 const double* b, int ldb, double beta, double* c, int ldc) {
-  const double one = 1.0;
-  dgemm_(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc);
-}
-
-// C (rows x r, ld ldc) += Y (rows x k, ld ldy) Wt, Wt (k x r) row-major (W^T stored
-// transposed once per call: MKL's small-matrix path is several times slower on a transposed A).
-template <typename T>
-inline void add_times_wt(T* c, int ldc, const T* y, int ldy, const T* wt, int r, int k,
-                         int rows) {
-  blas('N', 'N', r, rows, k, wt, r, y, ldy, T(1), c, ldc);
-}
-
-// C (rows x k, ld ldc) = beta C + D (rows x r, ld ldd) W, W (r x k) row-major: its transpose.
-template <typename T>
-inline void times_w(T* c, int ldc, const T* d, int ldd, const T* w, int r, int k, int rows,
-                    T beta) {
-  blas('N', 'N', k, rows, r, w, k, d, ldd, beta, c, ldc);
-}
-
-// ---- activations ------------------------------------------------------------------------------
-
-inline float exp_f(float x) {
-  // Clamp so that 2^n stays a normal float; NaN passes both comparisons unchanged.
-  x = x > 88.0f ? 88.0f : x;
-  x = x < -87.0f ? -87.0f : x;
-  // n = round(x / ln 2) by the 1.5 * 2^23 trick (no floorf call, so the loop vectorises).
-  const float fx = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = x - fx * 0.693359375f;
-  r = r - fx * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(fx) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
-
-inline float tanh_f(float x) {
-  const float ax = __builtin_fabsf(x);
-  const float s = x * x;
-  float small = -5.70498872745e-3f;
-  small = small * s + 2.06390887954e-2f;
-  small = small * s - 5.37397155531e-2f;
-  small = small * s + 1.33314422036e-1f;
-  small = small * s - 3.33332819422e-1f;
-  small = small * s * x + x;
-  const float big = __builtin_copysignf(1.0f - 2.0f / (exp_f(2.0f * ax) + 1.0f), x);
-  return ax < 0.625f ? small : big;
-}
-
-inline float act_sigmoid(float x) { return sigmoid_f(x); }
-inline float act_tanh(float x) { return tanh_f(x); }
-inline double act_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-inline double act_tanh(double x) { return std::tanh(x); }
 
 // ---- the variant's layout ---------------------------------------------------------------------
 
@@ -437,22 +351,18 @@ void run_backward(const Layout& L, const at::Tensor& w_hh, const c10::optional<a
   }
 }
 
-void check(const at::Tensor& x, const char* name, const at::Tensor& like) {
-  TORCH_CHECK(x.device().is_cpu(), "gated_loop: ", name, " must be on the CPU");
-  TORCH_CHECK(x.scalar_type() == like.scalar_type(), "gated_loop: ", name, " has dtype ",
-              x.scalar_type(), ", expected ", like.scalar_type());
-  TORCH_CHECK(x.is_contiguous(), "gated_loop: ", name, " must be contiguous");
-}
 
 // Forward: returns ys, cells (T, B, N), hcs (T, B, N) or an empty tensor, acts (T, B, K N).
 // keep=false (evaluation): the activations overwrite xp in place and h(c) is not stored.
-std::vector<at::Tensor> forward(at::Tensor xp, at::Tensor w_hh, c10::optional<at::Tensor> peep,
+}  // namespace
+
+std::vector<at::Tensor> gated_forward(at::Tensor xp, at::Tensor w_hh, c10::optional<at::Tensor> peep,
                                 c10::optional<at::Tensor> gmat, std::vector<int64_t> layout,
                                 bool keep) {
-  check(xp, "xp", xp);
-  check(w_hh, "w_hh", xp);
-  if (peep) check(*peep, "peephole", xp);
-  if (gmat) check(*gmat, "gate_hh", xp);
+  check_cpu(xp, "xp", xp);
+  check_cpu(w_hh, "w_hh", xp);
+  if (peep) check_cpu(*peep, "peephole", xp);
+  if (gmat) check_cpu(*gmat, "gate_hh", xp);
   TORCH_CHECK(xp.dim() == 3, "gated_loop: xp must be (T, B, K N)");
   const Layout L(layout, xp.size(2));
   TORCH_CHECK(w_hh.size(0) == L.width && w_hh.size(1) == L.n, "gated_loop: w_hh shape");
@@ -472,15 +382,15 @@ std::vector<at::Tensor> forward(at::Tensor xp, at::Tensor w_hh, c10::optional<at
 }
 
 // Backward: returns δpre (T, B, K N) (= δxp), δw_hh (K N, N), δpeephole (P, N), δgate_hh.
-std::vector<at::Tensor> backward(at::Tensor w_hh, c10::optional<at::Tensor> peep,
+std::vector<at::Tensor> gated_backward(at::Tensor w_hh, c10::optional<at::Tensor> peep,
                                  c10::optional<at::Tensor> gmat, at::Tensor ys, at::Tensor cells,
                                  c10::optional<at::Tensor> hcs, at::Tensor acts,
                                  c10::optional<at::Tensor> d_ys,
                                  c10::optional<at::Tensor> d_cells,
                                  std::vector<int64_t> layout) {
-  for (const auto* x : {&w_hh, &ys, &cells}) check(*x, "saved tensor", acts);
-  if (d_ys) check(*d_ys, "grad of ys", acts);
-  if (d_cells) check(*d_cells, "grad of cells", acts);
+  for (const auto* x : {&w_hh, &ys, &cells}) check_cpu(*x, "saved tensor", acts);
+  if (d_ys) check_cpu(*d_ys, "grad of ys", acts);
+  if (d_cells) check_cpu(*d_cells, "grad of cells", acts);
   const Layout L(layout, acts.size(2));
   const int64_t t_len = acts.size(0), rows = acts.size(1), n = L.n, w = L.width;
   at::Tensor dpre = at::empty_like(acts);
@@ -513,10 +423,4 @@ std::vector<at::Tensor> backward(at::Tensor w_hh, c10::optional<at::Tensor> peep
   return {dpre, d_w_hh, d_peep, d_gmat};
 }
 
-}  // namespace
-
-PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.doc() = "LSTM Odyssey: the gated cell's CPU time loop with its hand-written BPTT backward";
-  m.def("forward", &forward, "gated loop forward (xp, w_hh, peephole, gate_hh, layout, keep)");
-  m.def("backward", &backward, "gated loop backward through time");
-}
+}  // namespace odyssey
