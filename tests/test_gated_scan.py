@@ -129,6 +129,18 @@ def test_compiled_float32_equals_python_loop_and_float64(
 
 
 @needs_compiled
+@pytest.mark.parametrize("name", ["V", "CIFG", "NOG", "FGR"])
+def test_compiled_rows_split_over_threads(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 rows of 24 cells (> 2048 elements per step): the rows go to both threads."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        check_compiled_cell(GatedCell(SPECS[name], 5, 24), monkeypatch, 300, steps=4)
+    finally:
+        torch.set_num_threads(previous)
+
+
+@needs_compiled
 @pytest.mark.parametrize("name", variants.PAPER_VARIANTS)
 def test_compiled_stacked_bidirectional_padded_float32(name: str) -> None:
     check_compiled_network(name)

@@ -69,7 +69,7 @@ def test_autograd_loop_under_autocast_matches() -> None:
 
 
 @needs_compiled
-@pytest.mark.parametrize("batch", [1, 6])
+@pytest.mark.parametrize("batch", [1, 6, 300])  # 300 x 24 > 2048: rows split over threads
 def test_compiled_float32_equals_python_loop_and_float64(
     batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

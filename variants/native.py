@@ -8,8 +8,9 @@ share the cache safely: the build runs under an exclusive ``flock`` (released by
 builder is killed), writes into a private folder and moves the finished library into place
 atomically; a process loads it at most once.
 
-Flags: ``-O3 -march=native`` and nothing that changes floating-point behaviour (no fast-math): the
-library's own exp/tanh are written to vectorise without it (see the source's header).
+Flags: ``-O3 -march=native -fopenmp`` (torch's own OpenMP runtime, already loaded, splits large
+steps over the intra-op threads) and nothing that changes floating-point behaviour (no fast-math):
+the library's own exp/tanh are written to vectorise without it (see the source's header).
 
 Where no compiler is present, :func:`load` warns once in one line and returns None; the cells then
 run their pure-PyTorch loops. ``python -m variants.compile_loops`` builds it and fails in one line
@@ -37,7 +38,7 @@ from torch.utils import cpp_extension
 SOURCE_DIR = Path(__file__).parent / "csrc"
 #: Compiler flags beyond those torch's headers need. No -ffast-math: it would change rounding and
 #: NaN handling here, and, linked, denormal handling for the whole process.
-OPT_FLAGS = ("-O3", "-march=native")
+OPT_FLAGS = ("-O3", "-march=native", "-fopenmp")
 #: Set to "0" to never build or load the compiled loops (the pure-PyTorch loops run instead).
 ENV_DISABLE = "ODYSSEY_NATIVE"
 ENV_DIR = "ODYSSEY_NATIVE_DIR"

@@ -95,10 +95,10 @@ inline void add_product(T* x, const T* p, const T* c, int n) {  // x += p ⊙ c
 }
 
 template <typename T>
-void forward_rows(const Layout& L, const Step<T>& s, int rows) {
+void forward_rows(const Layout& L, const Step<T>& s, int b0, int b1) {
   const int n = L.n;
   const bool has_i = L.i >= 0, has_f = L.f >= 0, has_o = L.o >= 0;
-  for (int b = 0; b < rows; ++b) {
+  for (int b = b0; b < b1; ++b) {
     T* a = s.a + int64_t(b) * L.width;
     T* __restrict z = a + L.z * n;
     T* __restrict i = has_i ? a + L.i * n : nullptr;
@@ -168,11 +168,11 @@ struct BackStep {
 };
 
 template <typename T, int M>
-void backward_rows(const Layout& L, const BackStep<T>& s, int rows) {
+void backward_rows(const Layout& L, const BackStep<T>& s, int b0, int b1) {
   const Flags<M> F(L);
   const int n = L.n;
   const int gw = L.gate_width;
-  for (int b = 0; b < rows; ++b) {
+  for (int b = b0; b < b1; ++b) {
     const T* a = s.a + int64_t(b) * L.width;
     const T* zz = a + L.z * n;
     const T* ii = F.has_i ? a + L.i * n : nullptr;
@@ -245,15 +245,15 @@ void backward_rows(const Layout& L, const BackStep<T>& s, int rows) {
       X((kV & ~kF) | kC)
 
 template <typename T>
-void backward_step(const Layout& L, const BackStep<T>& s, int rows) {
+void backward_step(const Layout& L, const BackStep<T>& s, int b0, int b1) {
   switch (L.mask()) {
 #define ODYSSEY_CASE(m) \
   case (m):             \
-    return backward_rows<T, (m)>(L, s, rows);
+    return backward_rows<T, (m)>(L, s, b0, b1);
     ODYSSEY_MASKS(ODYSSEY_CASE)
 #undef ODYSSEY_CASE
     default:
-      return backward_rows<T, -1>(L, s, rows);
+      return backward_rows<T, -1>(L, s, b0, b1);
   }
 }
 
@@ -293,7 +293,8 @@ void run_forward(const Layout& L, at::Tensor& acts, const at::Tensor& w_hh,
     s.cp = t > 0 ? s.c - nstep : zeros.data();
     s.y = y0 + t * nstep;
     s.hc = keep_hc ? (hcs ? hcs + t * nstep : hc_scratch) : nullptr;
-    forward_rows<T>(L, s, rows);  // c^0 = 0: peepholes add 0 at t = 0
+    // c^0 = 0: the peepholes add 0 at t = 0
+    parallel_rows(rows, n, [&](int b0, int b1) { forward_rows<T>(L, s, b0, b1); });
   }
 }
 
@@ -347,7 +348,7 @@ void run_backward(const Layout& L, const at::Tensor& w_hh, const c10::optional<a
     s.hc = h0 + t * nstep;
     s.dcin = dc0 ? dc0 + t * nstep : nullptr;
     s.dpre = d0 + t * step;
-    backward_step<T>(L, s, rows);
+    parallel_rows(rows, n, [&](int b0, int b1) { backward_step<T>(L, s, b0, b1); });
   }
 }
 

@@ -18,8 +18,8 @@ namespace odyssey {
 namespace {
 
 template <typename T>
-void gru_forward_rows(int n, T* a, const T* hh, const T* hp, T* h, int rows) {
-  for (int b = 0; b < rows; ++b) {
+void gru_forward_rows(int n, T* a, const T* hh, const T* hp, T* h, int b0, int b1) {
+  for (int b = b0; b < b1; ++b) {
     T* __restrict r = a + int64_t(b) * 3 * n;
     T* __restrict u = r + n;
     T* __restrict c = r + 2 * n;  // the candidate n
@@ -42,8 +42,8 @@ void gru_forward_rows(int n, T* a, const T* hh, const T* hp, T* h, int rows) {
 
 template <typename T>
 void gru_backward_rows(int n, const T* a, const T* hh, const T* hp, const T* dh, T* dhh, T* dx,
-                       int rows) {
-  for (int b = 0; b < rows; ++b) {
+                       int b0, int b1) {
+  for (int b = b0; b < b1; ++b) {
     const int64_t o = int64_t(b) * 3 * n;
     const T* __restrict r = a + o;
     const T* __restrict u = r + n;
@@ -88,7 +88,9 @@ void gru_run_forward(T* acts, const at::Tensor& w_hh, const T* b_rn, T* hh0, boo
     }
     const T* hp = t > 0 ? hs + (t - 1) * nstep : zeros.data();
     if (t > 0) add_times_wt<T>(hh, 3 * n, hp, n, wt, 3 * n, n, rows);
-    gru_forward_rows<T>(n, acts + t * step, hh, hp, hs + t * nstep, rows);
+    T* a = acts + t * step;
+    T* h = hs + t * nstep;
+    parallel_rows(rows, n, [&](int b0, int b1) { gru_forward_rows<T>(n, a, hh, hp, h, b0, b1); });
   }
 }
 
@@ -116,8 +118,10 @@ void gru_run_backward(const at::Tensor& w_hh, const T* hs, const T* acts, const 
       }
     }
     const T* hp = t > 0 ? hs + (t - 1) * nstep : zeros.data();
-    gru_backward_rows<T>(n, acts + t * step, hh + t * step, hp, dh.data(), dhh + t * step,
-                         dx + t * step, rows);
+    parallel_rows(rows, n, [&](int b0, int b1) {
+      gru_backward_rows<T>(n, acts + t * step, hh + t * step, hp, dh.data(), dhh + t * step,
+                           dx + t * step, b0, b1);
+    });
     std::swap(dh, dh_next);
   }
 }

@@ -5,8 +5,10 @@
 // NaN and ±inf propagate as in torch (a diverging trial stays visibly diverged).
 #pragma once
 
+#include <ATen/Parallel.h>
 #include <torch/extension.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -50,6 +52,21 @@ template <typename T>
 inline void times_w(T* c, int ldc, const T* d, int ldd, const T* w, int r, int k, int rows,
                     T beta) {
   blas('N', 'N', k, rows, r, w, k, d, ldd, beta, c, ldc);
+}
+
+// ---- threads ---------------------------------------------------------------------------------
+
+// Rows of one step are independent: split them over torch's intra-op threads (so a worker's
+// threads_per_worker is respected) when the step is large enough to pay for the fork and join,
+// about 2048 elements per thread. Small steps (batch size 1) run inline on the calling thread.
+template <typename F>
+inline void parallel_rows(int rows, int n, const F& f) {
+  const int64_t grain = std::max<int64_t>(1, (2048 + n - 1) / n);
+  if (rows <= grain) {
+    f(0, rows);
+    return;
+  }
+  at::parallel_for(0, rows, grain, [&](int64_t b0, int64_t b1) { f(int(b0), int(b1)); });
 }
 
 // ---- activations ------------------------------------------------------------------------------
