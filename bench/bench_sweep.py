@@ -248,13 +248,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", default="V")
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--out", default=str(REPO / "bench"))
+    parser.add_argument(
+        "--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS)
+    )
     args = parser.parse_args(argv)
 
     base = config_module.load(args.config, env={})
     load_before = [round(x, 2) for x in os.getloadavg()]
     scenarios: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-        for name, budget in SCENARIOS.items():
+        for name in args.scenarios:
+            budget = SCENARIOS[name]
             runs = []
             for workers in (1, 2):
                 folder = Path(tmp) / f"{name.replace(' ', '-')}-w{workers}"

@@ -1,0 +1,142 @@
+"""Paper mode made practical: trial cost of the paper's JSB protocol, read from a study's record.
+
+Reads the finished trials of a JSB Chorales study run with the paper's setup (``config/jsb.yaml``:
+batch 1, at most 150 epochs, patience 15, hyperparameters drawn from the paper's space) from its
+Optuna journal, and reports per cell the mean trial time, epochs and seconds per epoch, the trials
+per hour of one single-threaded worker, and the projected cost of the whole JSB part of the paper
+(9 cells x 200 trials) on this machine, beside the same projection if every cell ran at NP's speed
+(NP runs on torch's fused LSTM kernel). Trial k has the same hyperparameters in every cell's study,
+so "at NP's speed" prices each cell's epochs of slot k at NP's seconds per epoch of slot k.
+
+    python bench/bench_paper_mode.py                       # report/published/jsb/journal.log
+    python bench/bench_paper_mode.py --journal J --out bench/paper_mode
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+import optuna
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+
+REPO = Path(__file__).resolve().parent.parent
+PAPER_TRIALS = 200  # per cell on JSB (Greff et al. 2017, Sec. IV-A)
+
+
+def finished_trials(journal: Path) -> dict[str, dict[int, dict]]:
+    """cell -> trial slot -> its record (wall time, epochs, hidden size), finished trials only."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = JournalStorage(JournalFileBackend(str(journal)))
+    out: dict[str, dict[int, dict]] = {}
+    for summary in optuna.get_all_study_summaries(storage):
+        cell = summary.study_name.rsplit(".", 1)[-1]
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        rows = {}
+        for trial in study.get_trials(deepcopy=False, states=[optuna.trial.TrialState.COMPLETE]):
+            record = trial.user_attrs["record"]
+            rows[int(trial.user_attrs["slot"])] = {
+                "wall_s": float(record["wall_time_s"]),
+                "epochs": int(record["epochs"]),
+                "hidden_size": int(trial.params["hidden_size"]),
+            }
+        out[cell] = rows
+    return out
+
+
+def summarise(trials: dict[str, dict[int, dict]]) -> dict:
+    """Per-cell means, trials per hour and the two projections (CPU-hours, 2-core wall hours)."""
+    np_rows = trials.get("NP", {})
+    cells: dict[str, dict] = {}
+    for cell, rows in sorted(trials.items()):
+        if not rows:
+            continue
+        walls = [r["wall_s"] for r in rows.values()]
+        epochs = [r["epochs"] for r in rows.values()]
+        shared = [k for k in rows if k in np_rows]
+        at_np = [
+            rows[k]["epochs"] * np_rows[k]["wall_s"] / np_rows[k]["epochs"] for k in shared
+        ]
+        cells[cell] = {
+            "trials": len(rows),
+            "mean_trial_s": statistics.fmean(walls),
+            "mean_epochs": statistics.fmean(epochs),
+            "s_per_epoch": sum(walls) / sum(epochs),
+            "trials_per_hour_1_worker": 3600 / statistics.fmean(walls),
+            # the same slots, priced at NP's seconds per epoch of each slot
+            "mean_trial_s_at_np_speed": statistics.fmean(at_np) if at_np else None,
+            "slots_shared_with_np": len(shared),
+        }
+    cpu_h = sum(PAPER_TRIALS * c["mean_trial_s"] for c in cells.values()) / 3600
+    np_speed = [c["mean_trial_s_at_np_speed"] for c in cells.values()]
+    cpu_h_np = (
+        sum(PAPER_TRIALS * s for s in np_speed) / 3600 if all(np_speed) and np_speed else None
+    )
+    return {
+        "cells": cells,
+        "finished_trials": sum(c["trials"] for c in cells.values()),
+        "projection_cpu_hours": cpu_h,
+        "projection_wall_hours_2_cores": cpu_h / 2,
+        "projection_cpu_hours_at_np_speed": cpu_h_np,
+    }
+
+
+def markdown(result: dict, journal: str) -> str:
+    rows = [
+        "| cell | finished trials | mean trial s | mean epochs | s per epoch | trials/hour "
+        "(1 worker) | mean trial s at NP's speed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for cell, c in result["cells"].items():
+        at_np = c["mean_trial_s_at_np_speed"]
+        rows.append(
+            f"| {cell} | {c['trials']} | {c['mean_trial_s']:.1f} | {c['mean_epochs']:.1f} | "
+            f"{c['s_per_epoch']:.3f} | {c['trials_per_hour_1_worker']:.1f} | "
+            + (f"{at_np:.1f} ({c['slots_shared_with_np']} slots)" if at_np else "-")
+            + " |"
+        )
+    np_line = result["projection_cpu_hours_at_np_speed"]
+    lines = [
+        "# Paper mode: the JSB protocol's cost on this machine",
+        "",
+        f"From `{journal}` ({result['finished_trials']} finished trials), "
+        "`python bench/bench_paper_mode.py`. One single-threaded worker per trial; the machine "
+        "is shared with the project's own work while the study runs, so these are upper bounds.",
+        "",
+        *rows,
+        "",
+        f"Projected cost of the JSB part of the paper (9 cells x {PAPER_TRIALS} trials): "
+        f"**{result['projection_cpu_hours']:.1f} CPU-hours**, "
+        f"{result['projection_wall_hours_2_cores']:.1f} hours on 2 cores"
+        + (
+            f"; if every cell ran at NP's speed (torch's fused kernel): {np_line:.1f} CPU-hours."
+            if np_line
+            else "."
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--journal", default="report/published/jsb/journal.log")
+    parser.add_argument("--out", default=None, help="write OUT.md and OUT.json (else print)")
+    args = parser.parse_args(argv)
+    journal = Path(args.journal)
+    if not journal.exists():
+        parser.error(f"no journal at {journal}: run the study first (config/jsb.yaml)")
+    result = summarise(finished_trials(journal))
+    text = markdown(result, args.journal)
+    print(text)
+    if args.out:
+        Path(f"{args.out}.md").write_text(text)
+        Path(f"{args.out}.json").write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
