@@ -57,9 +57,7 @@ def summarise(trials: dict[str, dict[int, dict]]) -> dict:
         walls = [r["wall_s"] for r in rows.values()]
         epochs = [r["epochs"] for r in rows.values()]
         shared = [k for k in rows if k in np_rows]
-        at_np = [
-            rows[k]["epochs"] * np_rows[k]["wall_s"] / np_rows[k]["epochs"] for k in shared
-        ]
+        at_np = [rows[k]["epochs"] * np_rows[k]["wall_s"] / np_rows[k]["epochs"] for k in shared]
         cells[cell] = {
             "trials": len(rows),
             "mean_trial_s": statistics.fmean(walls),

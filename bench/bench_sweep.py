@@ -248,9 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", default="V")
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--out", default=str(REPO / "bench"))
-    parser.add_argument(
-        "--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS)
-    )
+    parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
     args = parser.parse_args(argv)
 
     base = config_module.load(args.config, env={})
