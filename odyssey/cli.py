@@ -62,7 +62,7 @@ def exit_now(code: int = 0) -> None:
 
 
 def _load_config(path: str) -> dict[str, Any]:
-    from odyssey import config
+    from odyssey.study import config
 
     return config.load(path)
 
@@ -105,8 +105,8 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     import tasks
-    from odyssey.progress import Progress
-    from odyssey.trial import Budget, train_trial
+    from odyssey.training.progress import Progress
+    from odyssey.training.trial import Budget, train_trial
 
     options = dict(_parse_option(o) for o in args.task_option)
     task = tasks.get(args.task, **options)
@@ -144,8 +144,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from odyssey.storage import redact
-    from odyssey.sweep import _settings, init_storage, specs_from_config
+    from odyssey.sweep.storage import redact
+    from odyssey.sweep.worker import _settings, init_storage, specs_from_config
 
     cfg = _load_config(args.config)
     init_storage(cfg)
@@ -161,7 +161,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
-    from odyssey.sweep import run_worker
+    from odyssey.sweep.worker import run_worker
 
     cfg = _load_config(args.config)
     ran = run_worker(
@@ -179,7 +179,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from odyssey.collect import collect_task
+    from odyssey.sweep.collect import collect_task
 
     cfg = _load_config(args.config)
     frame = collect_task(cfg, args.task, args.out)
@@ -188,7 +188,7 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
 
 def _cmd_progress(args: argparse.Namespace) -> int:
-    from odyssey.collect import progress
+    from odyssey.sweep.collect import progress
 
     cfg = _load_config(args.config)
     frame = progress(cfg)

@@ -4,12 +4,12 @@ The engine's ``odyssey/cli.py`` calls :func:`register` with its ``argparse`` sub
 subcommand is a thin wrapper around one pipeline-facing function (docs/contracts.md):
 
 - ``odyssey analyse --trials results/trials/adding.csv --out results/analysis/adding [--quick]``
-  -> :func:`odyssey.analysis.analyse_task` (the statistics of the paper's Figs. 3-6, Greff et al.
-  2017 Sec. V);
+  -> :func:`odyssey.analysis.analyse.analyse_task` (the statistics of the paper's Figs. 3-6, Greff
+  et al. 2017 Sec. V);
 - ``odyssey report --config config/config.yaml --analysis DIR [DIR ...] --gradients CSV --out PDF``
-  -> :func:`odyssey.render.build_report`;
+  -> :func:`odyssey.render.report.build_report`;
 - ``odyssey gradients --config config/config.yaml --out results/gradients.csv``
-  -> :func:`odyssey.gradients.run_probe`.
+  -> :func:`odyssey.training.gradients.run_probe`.
 
 The heavy modules are imported inside the handlers so that ``odyssey --help`` stays fast.
 """
@@ -23,13 +23,15 @@ from typing import Any
 
 
 def _load_config(path: str) -> dict[str, Any]:
-    """Load and validate a configuration file through ``odyssey.config`` (the pipeline's loader).
+    """Load and validate a configuration file through ``odyssey.study.config`` (the pipeline's
+    loader).
 
-    Falls back to a plain YAML read only when ``odyssey.config`` is not importable (it is written by
-    another part of the project); the report needs only a few keys and has defaults for the rest.
+    Falls back to a plain YAML read only when ``odyssey.study.config`` is not importable (it is
+    written by another part of the project); the report needs only a few keys and has defaults for
+    the rest.
     """
     try:
-        from odyssey import config as config_module
+        from odyssey.study import config as config_module
     except ImportError:  # pragma: no cover - only while the pipeline part is missing
         import yaml
 
@@ -39,10 +41,10 @@ def _load_config(path: str) -> dict[str, Any]:
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
-    """Run :func:`odyssey.analysis.analyse_task` on one trials table."""
+    """Run :func:`odyssey.analysis.analyse.analyse_task` on one trials table."""
     import pandas as pd
 
-    from odyssey.analysis import analyse_task
+    from odyssey.analysis.analyse import analyse_task
 
     search_space = None
     if args.config:
@@ -66,8 +68,8 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    """Run :func:`odyssey.render.build_report` and print the PDF path."""
-    from odyssey.render import build_report
+    """Run :func:`odyssey.render.report.build_report` and print the PDF path."""
+    from odyssey.render.report import build_report
 
     cfg = _load_config(args.config)
     gradients = Path(args.gradients) if args.gradients else None
@@ -77,8 +79,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_gradients(args: argparse.Namespace) -> int:
-    """Run :func:`odyssey.gradients.run_probe` and print the number of rows written."""
-    from odyssey.gradients import run_probe
+    """Run :func:`odyssey.training.gradients.run_probe` and print the number of rows written."""
+    from odyssey.training.gradients import run_probe
 
     cfg = _load_config(args.config)
     frame = run_probe(cfg, Path(args.out))

@@ -1,7 +1,7 @@
 """The columns of a trials table (docs/contracts.md, "The trials table"): one definition.
 
-:mod:`odyssey.collect` writes the tables and :mod:`odyssey.analysis` reads them; this module imports
-nothing, so the report can check a table without importing Optuna or torch.
+:mod:`odyssey.sweep.collect` writes the tables and :mod:`odyssey.analysis.analyse` reads them; this
+module imports nothing, so the report can check a table without importing Optuna or torch.
 """
 
 from __future__ import annotations
@@ -45,4 +45,4 @@ PROVENANCE_COLUMNS: tuple[str, ...] = (
 lack them."""
 
 ANALYSIS_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in PROVENANCE_COLUMNS)
-"""Columns :func:`odyssey.analysis.load_trials` requires."""
+"""Columns :func:`odyssey.analysis.analyse.load_trials` requires."""

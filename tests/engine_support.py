@@ -30,7 +30,7 @@ TINY_TASK = {"lag": 10, "sizes": {"train": 24, "valid": 12, "test": 12}}
 
 def tiny_config(results_dir: Path, **overrides: Any) -> dict[str, Any]:
     """A validated config for one tiny adding-task study per variant (seconds per trial)."""
-    from odyssey import config
+    from odyssey.study import config
 
     budget = {"max_epochs": 3, "patience": 2}
     budget.update(overrides.pop("budget", {}))

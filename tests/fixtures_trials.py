@@ -90,7 +90,8 @@ def make_trials(
 def make_gradient_rows(
     variants: tuple[str, ...] = ("RNN", "GRU", "V", "NFG"), lags: tuple[int, ...] = (10, 20)
 ) -> pd.DataFrame:
-    """A gradient-probe table (odyssey.gradients.run_probe's columns) with geometric decay rates."""
+    """A gradient-probe table (odyssey.training.gradients.run_probe's columns) with geometric decay
+    rates."""
     rates = {"RNN": 0.6, "GRU": 0.8, "V": 0.7, "NFG": 1.02}
     rows = []
     for variant in variants:

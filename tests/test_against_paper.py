@@ -1,4 +1,5 @@
-"""Tests of odyssey.against_paper: verdicts per finding and the numbers beside the paper's."""
+"""Tests of odyssey.analysis.against_paper: verdicts per finding and the numbers beside the
+paper's."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from pathlib import Path
 import pytest
 from fixtures_trials import make_trials
 
-from odyssey import against_paper
-from odyssey.analysis import analyse_task
-from odyssey.paper_numbers import FINDINGS
+from odyssey.analysis import against_paper
+from odyssey.analysis.analyse import analyse_task
+from odyssey.analysis.paper_numbers import FINDINGS
 
 
 @pytest.fixture(scope="module")

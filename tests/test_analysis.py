@@ -1,4 +1,5 @@
-"""Tests of odyssey.analysis.analyse_task on trials tables generated here (docs/contracts.md)."""
+"""Tests of odyssey.analysis.analyse.analyse_task on trials tables generated here
+(docs/contracts.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 from fixtures_trials import make_trials
 
-from odyssey.analysis import analyse_task
+from odyssey.analysis.analyse import analyse_task
 
 
 @pytest.fixture(scope="module")

@@ -197,7 +197,7 @@ def test_atomic_write_honours_the_umask(tmp_path: Path, umask: int) -> None:
         target = atomic_write_bytes(tmp_path / "cache" / "f.bin", b"x")
         save_arrays_atomic(tmp_path / "a.npz", {"x": np.zeros(2)})
         frame_csv = tmp_path / "t.csv"
-        from odyssey.collect import _atomic
+        from odyssey.sweep.collect import _atomic
 
         _atomic(frame_csv, lambda tmp: Path(tmp).write_text("a\n"))
     finally:

@@ -1,4 +1,5 @@
-"""Tests of odyssey.collect: the trials table matches the storage, CSV and Parquet, progress."""
+"""Tests of odyssey.sweep.collect: the trials table matches the storage, CSV and Parquet,
+progress."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pytest
 from engine_support import tiny_config
 from optuna.trial import TrialState
 
-from odyssey.collect import COLUMNS, collect_task, progress
-from odyssey.storage import default_storage_url
-from odyssey.sweep import StudySpec, init_storage, run_worker, trial_params
+from odyssey.sweep.collect import COLUMNS, collect_task, progress
+from odyssey.sweep.storage import default_storage_url
+from odyssey.sweep.worker import StudySpec, init_storage, run_worker, trial_params
 
 
 @pytest.fixture(scope="module")

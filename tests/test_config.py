@@ -1,5 +1,5 @@
-"""Tests of odyssey.config: the schema fills defaults and rejects each kind of bad configuration
-with one readable line that names the key; the shipped configs validate."""
+"""Tests of odyssey.study.config: the schema fills defaults and rejects each kind of bad
+configuration with one readable line that names the key; the shipped configs validate."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import yaml
 
 import tasks
 import variants
-from odyssey import config as odyssey_config
-from odyssey.config import ConfigError, load, schema, validate
+from odyssey.study import config as odyssey_config
+from odyssey.study.config import ConfigError, load, schema, validate
 
 REPO = Path(__file__).resolve().parent.parent
 NO_ENV: dict[str, str] = {}

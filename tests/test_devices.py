@@ -1,11 +1,11 @@
-"""Tests of odyssey.devices: device strings, SLURM GPUs, threads, autocast."""
+"""Tests of odyssey.training.devices: device strings, SLURM GPUs, threads, autocast."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from odyssey import devices
+from odyssey.training import devices
 
 HAS_CUDA = torch.cuda.is_available()
 

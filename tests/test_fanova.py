@@ -1,4 +1,5 @@
-"""Tests of odyssey.fanova: the exact per-tree functional ANOVA (paper Sec. V-B, Figs. 4-6)."""
+"""Tests of odyssey.analysis.fanova: the exact per-tree functional ANOVA (paper Sec. V-B, Figs.
+4-6)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from fixtures_trials import make_trials
 
-from odyssey import fanova as fa
+from odyssey.analysis import fanova as fa
 
 
 def _x(n: int, seed: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Tests of odyssey.figures: fixed colours and deterministic vector output."""
+"""Tests of odyssey.render.figures: fixed colours and deterministic vector output."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 from fixtures_trials import make_gradient_rows, make_trials
 
-from odyssey import figures, stats
+from odyssey.analysis import stats
+from odyssey.render import figures
 
 
 def test_one_distinct_colour_per_known_variant() -> None:

@@ -1,4 +1,4 @@
-"""Tests of odyssey.gradients: the vanishing-gradient probe on a tiny configuration."""
+"""Tests of odyssey.training.gradients: the vanishing-gradient probe on a tiny configuration."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import tasks
-from odyssey import gradients
+from odyssey.training import gradients
 
 CFG = {
     "seed": 3,
@@ -61,7 +61,7 @@ def test_at_paper_init_gated_and_tanh_cells_vanish_but_nfg_does_not(
 
 
 def test_profile_of_a_single_network() -> None:
-    from odyssey.model import build_network
+    from odyssey.training.model import build_network
 
     task = tasks.get("adding", lag=8, sizes={"train": 2, "valid": 2, "test": 4})
     net = build_network(task, "V", 16, seed=0)

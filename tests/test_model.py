@@ -1,4 +1,4 @@
-"""Tests of odyssey.model: the network of a trial (core + linear output layer)."""
+"""Tests of odyssey.training.model: the network of a trial (core + linear output layer)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 
 import tasks
 import variants
-from odyssey.model import PAPER_STD, build_network
+from odyssey.training.model import PAPER_STD, build_network
 
 
 @pytest.fixture(scope="module")

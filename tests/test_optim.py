@@ -1,4 +1,4 @@
-"""Tests of odyssey.optim against direct implementations of the authors' update rules.
+"""Tests of odyssey.training.optim against direct implementations of the authors' update rules.
 
 Reference: pylstm ``NesterovStep`` / ``MomentumStep`` (reference section 3):
 ``v <- mu v; theta <- theta + v; g = grad L(theta); dv = (1-mu) lr g; v <- v - dv;
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from odyssey.optim import OPTIMIZERS, PaperMomentum, PaperNesterov, make_optimizer
+from odyssey.training.optim import OPTIMIZERS, PaperMomentum, PaperNesterov, make_optimizer
 
 LR, MU, STEPS = 0.05, 0.9, 25
 

@@ -1,8 +1,8 @@
-"""Tests of odyssey.paper_numbers: the published values and their provenance tags."""
+"""Tests of odyssey.analysis.paper_numbers: the published values and their provenance tags."""
 
 from __future__ import annotations
 
-from odyssey import paper_numbers as pn
+from odyssey.analysis import paper_numbers as pn
 
 
 def test_task_names_map_to_the_paper_datasets() -> None:

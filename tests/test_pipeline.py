@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from odyssey.config import load
+from odyssey.study.config import load
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -145,7 +145,7 @@ def study_trials(copy: Path, cfg: dict[str, Any]) -> dict[tuple[str, str], list[
     """Every trial of every study in the storage of the run in ``copy``, by (task, variant)."""
     import optuna
 
-    from odyssey.storage import open_storage, resolve_storage_url
+    from odyssey.sweep.storage import open_storage, resolve_storage_url
 
     url = resolve_storage_url(cfg["storage"], copy / cfg["results_dir"])
     storage = open_storage(url)

@@ -1,12 +1,12 @@
-"""Tests of odyssey.progress: live line on a terminal, log lines otherwise."""
+"""Tests of odyssey.training.progress: live line on a terminal, log lines otherwise."""
 
 from __future__ import annotations
 
 import io
 import logging
 
-from odyssey.progress import Progress
-from odyssey.trial import EpochResult
+from odyssey.training.progress import Progress
+from odyssey.training.trial import EpochResult
 
 
 class _Record:

@@ -1,4 +1,4 @@
-"""Tests of odyssey.provenance: commit, versions, device, host."""
+"""Tests of odyssey.training.provenance: commit, versions, device, host."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import torch
 
-from odyssey import provenance
+from odyssey.training import provenance
 
 
 def test_git_commit_is_a_sha_of_this_checkout() -> None:

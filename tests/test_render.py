@@ -1,4 +1,4 @@
-"""Tests of odyssey.render.build_report: the PDF, its text, its files and its caveats."""
+"""Tests of odyssey.render.report.build_report: the PDF, its text, its files and its caveats."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pypdf
 import pytest
 from fixtures_trials import VARIANTS, make_gradient_rows, make_trials
 
-from odyssey import render
-from odyssey.analysis import analyse_task
+from odyssey.analysis.analyse import analyse_task
+from odyssey.render import report as render
 
 SECTIONS = (
     "Abstract",

@@ -1,4 +1,4 @@
-"""Tests of odyssey.seeds: stable, distinct, process-independent derived seeds."""
+"""Tests of odyssey.study.seeds: stable, distinct, process-independent derived seeds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from odyssey import seeds
+from odyssey.study import seeds
 
 
 def test_derive_seed_is_a_pinned_stable_hash() -> None:

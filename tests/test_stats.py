@@ -1,4 +1,5 @@
-"""Tests of odyssey.stats: the per-variant statistics and Welch tests of the paper's Fig. 3."""
+"""Tests of odyssey.analysis.stats: the per-variant statistics and Welch tests of the paper's Fig.
+3."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from fixtures_trials import make_trials
 from scipy import stats as sps
 
-from odyssey import stats
+from odyssey.analysis import stats
 
 
 def _complete() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests of odyssey.storage: journal default, SQLAlchemy URLs, one-line errors."""
+"""Tests of odyssey.sweep.storage: journal default, SQLAlchemy URLs, one-line errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import optuna
 import pytest
 from engine_support import free_port
 
-from odyssey.storage import (
+from odyssey.sweep.storage import (
     default_storage_url,
     is_rdb,
     load_study,

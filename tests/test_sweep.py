@@ -1,4 +1,4 @@
-"""Tests of odyssey.sweep: search space, enqueued slots, workers, kills, PostgreSQL.
+"""Tests of odyssey.sweep.worker: search space, enqueued slots, workers, kills, PostgreSQL.
 
 Every storage here is real: Optuna journal files, SQLite, and a PostgreSQL server started by the
 test. Workers run as separate processes through the ``odyssey worker`` command line.
@@ -29,9 +29,9 @@ from engine_support import (
 )
 from optuna.trial import TrialState
 
-from odyssey import seeds
-from odyssey.storage import default_storage_url, open_storage
-from odyssey.sweep import (
+from odyssey.study import seeds
+from odyssey.sweep.storage import default_storage_url, open_storage
+from odyssey.sweep.worker import (
     RUN_ATTR,
     Liveness,
     StudySpec,

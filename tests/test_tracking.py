@@ -1,4 +1,5 @@
-"""Tests of odyssey.tracking: MLflow runs of a sweep, on SQLite and on a real tracking server."""
+"""Tests of odyssey.sweep.tracking: MLflow runs of a sweep, on SQLite and on a real tracking
+server."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from engine_support import free_port, mlflow_server, tiny_config
 from mlflow.tracking import MlflowClient
 
-from odyssey.storage import default_storage_url
-from odyssey.sweep import init_storage, run_worker
-from odyssey.tracking import record_metrics, resolve_tracking_uri, trial_tags
+from odyssey.sweep.storage import default_storage_url
+from odyssey.sweep.tracking import record_metrics, resolve_tracking_uri, trial_tags
+from odyssey.sweep.worker import init_storage, run_worker
 
 
 def _check_runs(client: MlflowClient, cfg: dict, n: int) -> None:
@@ -100,7 +101,7 @@ def test_tags_metrics_and_switching_tracking_off(tmp_path: Path) -> None:
 
 
 def test_writer_thread_keeps_order_and_turns_errors_into_warnings(tmp_path: Path, caplog) -> None:
-    from odyssey.tracking import Tracker
+    from odyssey.sweep.tracking import Tracker
 
     tracker = Tracker(f"sqlite:///{tmp_path / 'm.db'}")
     experiment = tracker.ensure_experiment("e")
@@ -112,7 +113,7 @@ def test_writer_thread_keeps_order_and_turns_errors_into_warnings(tmp_path: Path
     run.finish({"test_metric": 0.25}, {"state": "COMPLETE"})
     broken = tracker.start_trial("999", None, "no such experiment", {}, {})
     broken.finish({"test_metric": 1.0}, {})  # skipped: the run was never created
-    with caplog.at_level("WARNING", logger="odyssey.tracking"):
+    with caplog.at_level("WARNING", logger="odyssey.sweep.tracking"):
         tracker.do(lambda: 1 / 0)
         tracker.close()
     assert created == [run.run_id] and broken.run_id is None

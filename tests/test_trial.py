@@ -1,4 +1,5 @@
-"""Tests of odyssey.trial.train_trial on a tiny adding problem (real task, real variants)."""
+"""Tests of odyssey.training.trial.train_trial on a tiny adding problem (real task, real
+variants)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 import tasks
-from odyssey.trial import (
+from odyssey.training.trial import (
     Budget,
     EpochResult,
     TrialRecord,

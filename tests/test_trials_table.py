@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from odyssey.analysis import load_trials
+from odyssey.analysis.analyse import load_trials
 from odyssey.trials_table import ANALYSIS_COLUMNS, COLUMNS, PROVENANCE_COLUMNS
 
 

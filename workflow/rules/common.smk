@@ -1,17 +1,17 @@
 """Validation of the configuration and the names shared by every rule file.
 
-The configuration is checked by odyssey.config (the JSON schema workflow/schemas/config.schema.yaml
-plus the task and variant registries and the data paths) before any job is planned: a bad key stops
-the run with one line naming it. The validated dict (defaults filled, ODYSSEY_STORAGE and
+The configuration is checked by odyssey.study.config (the JSON schema
+workflow/schemas/config.schema.yaml plus the task and variant registries and the data paths)
+before any job is planned: a bad key stops the run with one line naming it. The validated dict (defaults filled, ODYSSEY_STORAGE and
 MLFLOW_TRACKING_URI applied) replaces `config`, so every job sees the same complete configuration.
 """
 
 import json
 import sys
 
-from odyssey.config import ConfigError, validate
-from odyssey.storage import redact
-from odyssey.sweep import StudySpec
+from odyssey.study.config import ConfigError, validate
+from odyssey.sweep.storage import redact
+from odyssey.sweep.worker import StudySpec
 
 try:
     _validated = validate(config)

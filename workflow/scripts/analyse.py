@@ -4,7 +4,7 @@ from pathlib import Path
 
 from joblog import redirect
 
-from odyssey.analysis import analyse_task
+from odyssey.analysis.analyse import analyse_task
 
 with redirect(snakemake.log[0]):
     analyse_task(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from joblog import redirect
 
-from odyssey.collect import collect_task
+from odyssey.sweep.collect import collect_task
 
 with redirect(snakemake.log[0]):
     table = collect_task(snakemake.config, snakemake.wildcards.task, Path(snakemake.output[0]))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from joblog import redirect
 
-from odyssey.gradients import run_probe
+from odyssey.training.gradients import run_probe
 
 cfg = dict(snakemake.config)
 cfg["threads_per_worker"] = snakemake.threads

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from joblog import redirect
 
-from odyssey.sweep import init_storage
+from odyssey.sweep.worker import init_storage
 
 cfg = dict(snakemake.config)
 cfg["tasks"] = {task: cfg["tasks"][task] for task in snakemake.params.tasks}

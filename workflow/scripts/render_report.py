@@ -4,7 +4,7 @@ from pathlib import Path
 
 from joblog import redirect
 
-from odyssey.render import build_report
+from odyssey.render.report import build_report
 
 gradients = Path(snakemake.input.gradients[0]) if snakemake.input.gradients else None
 with redirect(snakemake.log[0]):

@@ -11,7 +11,7 @@ from pathlib import Path
 from joblog import redirect
 
 from odyssey.cli import exit_now
-from odyssey.sweep import run_worker
+from odyssey.sweep.worker import run_worker
 
 cfg = dict(snakemake.config)
 cfg["threads_per_worker"] = snakemake.threads

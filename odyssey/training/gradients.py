@@ -4,14 +4,14 @@ Pipeline-facing: :func:`run_probe` (docs/contracts.md; config key ``gradients``)
 and lag of ``cfg["gradients"]`` on a long-lag task (default: the adding problem, Hochreiter &
 Schmidhuber 1997 exp. 4; reference section 6.3), and for ``trials_per_lag`` seeds:
 
-1. the network of the trial (``odyssey.trial.initial_network``: ``variants.build`` plus the
+1. the network of the trial (``odyssey.training.trial.initial_network``: ``variants.build`` plus the
    linear output layer, initialised N(0, 0.1) as in Greff et al. 2017 Sec. IV-B) is probed at
    initialisation: the norm of the gradient of the loss at the last step with respect to the input
    at step T-k, for k = 0 .. T-1, averaged over probe sequences of the test split. The input at
    step T-k reaches the loss only through the hidden state at T-k, so its gradient is
    ``(d loss / d h_{T-k}) (d h_{T-k} / d x_{T-k})``: the public interface of a layer exposes its
    inputs, not its internal states, and this is the closest observable of ``d loss / d h_{T-k}``;
-2. the same network is trained for ``max_epochs`` epochs with ``odyssey.trial.train_trial``
+2. the same network is trained for ``max_epochs`` epochs with ``odyssey.training.trial.train_trial``
    (``keep_model=True``) and probed again with its best-validation weights;
 3. the trial succeeds when at least :data:`SUCCESS_FRACTION` of the test sequences are solved
    (adding: absolute error < 0.04, the task's ``hit_rate``, H&S 1997's per-sequence criterion;
@@ -95,8 +95,8 @@ def _task_setup(cfg: dict) -> tuple[str, dict, dict, dict]:
 def run_probe(cfg: dict, out_csv: Path | str) -> pd.DataFrame:
     """Run the gradient probe of ``cfg["gradients"]`` and write its long table to ``out_csv``."""
     import tasks
-    from odyssey import seeds
-    from odyssey.trial import Budget, initial_network, train_trial
+    from odyssey.study import seeds
+    from odyssey.training.trial import Budget, initial_network, train_trial
 
     gcfg = cfg.get("gradients") or {}
     name, options, budget_dict, params = _task_setup(cfg)

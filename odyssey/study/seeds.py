@@ -5,7 +5,8 @@ root seed and the parts that name the purpose, so it does not depend on the orde
 run, on the number of workers, on the Python process or on the platform:
 
 - ``trial_seed(root, task, variant, trial)``: the seed of trial ``trial`` (the parameter-set index,
-  see :mod:`odyssey.sweep`) of study (task, variant); it is the ``seed`` recorded for the trial.
+  see :mod:`odyssey.sweep.slots`) of study (task, variant); it is the ``seed`` recorded for the
+  trial.
 - ``stream_seed(seed, stream)``: the separate streams used inside one trial: ``"init"`` (weights),
   ``"data"`` (order of the training sequences) and ``"noise"`` (Gaussian input noise).
 - ``params_seed(root, task, variant, trial)``: the draw of the trial's hyperparameters in the

@@ -1,10 +1,11 @@
 """The PDF report: figures, tables and a JSON of every number, compiled with typst.
 
 Pipeline-facing: :func:`build_report` (docs/contracts.md). It reads only the analysis folders
-written by :func:`odyssey.analysis.analyse_task` and the gradient-probe CSV, so it regenerates in
-seconds. Beside the PDF (``results/report/`` in the pipeline) it writes ``figures/*.svg``,
-``tables/*.csv``, ``report.json`` and the template copy ``report.typ``; typst compiles them with
-the bundled fonts only and with the document date unset, so the same inputs give the same bytes.
+written by :func:`odyssey.analysis.analyse.analyse_task` and the gradient-probe CSV, so it
+regenerates in seconds. Beside the PDF (``results/report/`` in the pipeline) it writes
+``figures/*.svg``, ``tables/*.csv``, ``report.json`` and the template copy ``report.typ``; typst
+compiles them with the bundled fonts only and with the document date unset, so the same inputs give
+the same bytes.
 
 Structure after Greff et al. 2017: the variant comparison (Fig. 3, Sec. V-A), the hyperparameter
 importance (Figs. 4-6, Sec. V-B), our numbers beside the published ones with one verdict per
@@ -24,10 +25,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from odyssey import against_paper, figures
-from odyssey.paper_numbers import PAPER_COMPUTE, dataset_for_task
+from odyssey.analysis import against_paper
+from odyssey.analysis.paper_numbers import PAPER_COMPUTE, dataset_for_task
+from odyssey.render import figures
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "report" / "odyssey.typ"
+TEMPLATE = Path(__file__).resolve().parents[2] / "report" / "odyssey.typ"
 PACKAGES = (
     "torch",
     "numpy",
@@ -44,8 +46,8 @@ PACKAGES = (
 HP_LABELS = figures.HP_LABELS
 
 
-# The paper's search space (Greff et al. 2017, IV-D); a copy of odyssey.sweep.PAPER_SPACE, kept here
-# so that rendering does not import the training stack.
+# The paper's search space (Greff et al. 2017, IV-D); a copy of odyssey.sweep.worker.PAPER_SPACE,
+# kept here # so that rendering does not import the training stack.
 _PAPER_SPACE: dict[str, dict[str, Any]] = {
     "hidden_size": {"low": 20, "high": 200, "log": True},
     "learning_rate": {"low": 1e-6, "high": 1e-2, "log": True},
@@ -140,7 +142,7 @@ def duration(seconds: float) -> str:
 
 # ---------------------------------------------------------------------------------------------
 def _load(directory: Path) -> dict[str, Any]:
-    """Everything one analysis folder holds (see odyssey.analysis)."""
+    """Everything one analysis folder holds (see odyssey.analysis.analyse)."""
     analysis = json.loads((directory / "analysis.json").read_text(encoding="utf-8"))
     return {
         "analysis": analysis,
@@ -411,7 +413,7 @@ def _findings_table(a: dict, tables: Path) -> tuple[dict, list[dict]]:
 
 # ---------------------------------------------------------------------------------------------
 def _gradients_section(gradients_csv: Path | None, figs: Path, tables: Path, rel: Any) -> dict:
-    """The vanishing-gradient section from the probe's CSV (odyssey.gradients)."""
+    """The vanishing-gradient section from the probe's CSV (odyssey.training.gradients)."""
     if gradients_csv is None or not Path(gradients_csv).exists():
         return {
             "present": False,

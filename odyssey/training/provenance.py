@@ -17,7 +17,7 @@ from pathlib import Path
 PACKAGES: tuple[str, ...] = ("torch", "numpy", "optuna", "mlflow", "pandas")
 """Packages whose versions are recorded."""
 
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_REPO_ROOT = Path(__file__).resolve().parent  # inside the working tree: git finds the repository
 
 
 @functools.cache

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from odyssey import fanova as fa
-from odyssey import stats
+from odyssey.analysis import fanova as fa
+from odyssey.analysis import stats
 from odyssey.trials_table import ANALYSIS_COLUMNS
 
 #: Trials per variant below which the Welch tests are not treated as findings (issue 5).
@@ -113,7 +113,8 @@ def _fanova_scope(
     surfaces: dict,
     search_space: dict | None = None,
 ) -> dict:
-    """Run the fANOVA (module odyssey.fanova) on one scope; append its rows and return its JSON."""
+    """Run the fANOVA (module odyssey.analysis.fanova) on one scope; append its rows and return its
+    JSON."""
     values = trials["test_metric"].astype(float).to_numpy()
     ok = np.isfinite(values)
     x = fa.design_matrix(trials[ok])
@@ -300,8 +301,8 @@ def analyse_task(
     """Analyse one task's trials table; write CSV tables and ``analysis.json`` under ``out_dir``.
 
     ``search_space`` (optional, config ``tasks.<task>.search_space``) fixes the fANOVA's box;
-    without it the observed range of the trials is used (odyssey.fanova). Returns the dict written
-    to ``analysis.json`` (see the module docstring for the files).
+    without it the observed range of the trials is used (odyssey.analysis.fanova). Returns the dict
+    written to ``analysis.json`` (see the module docstring for the files).
     """
     trials_csv, out_dir = Path(trials_csv), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

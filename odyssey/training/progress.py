@@ -34,7 +34,7 @@ class Progress:
         self._width = 0 if final else len(text)
 
     def epoch(self, label: str, result: Any) -> None:
-        """Redraw the live line after an epoch (an :class:`odyssey.trial.EpochResult`)."""
+        """Redraw the live line after an epoch (an :class:`odyssey.training.trial.EpochResult`)."""
         if not self.tty:
             return
         text = (
@@ -46,7 +46,7 @@ class Progress:
         self._draw(text.strip(), final=False)
 
     def trial_done(self, label: str, record: Any) -> None:
-        """One line for a finished trial (an :class:`odyssey.trial.TrialRecord`)."""
+        """One line for a finished trial (an :class:`odyssey.training.trial.TrialRecord`)."""
         text = (
             f"{self.prefix} {label}: {record.metric_name} valid {_fmt(record.valid_metric)} "
             f"test {_fmt(record.test_metric)} at best epoch {record.best_epoch} of {record.epochs} "

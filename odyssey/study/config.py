@@ -39,7 +39,7 @@ __all__ = [
     "validate",
 ]
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 """The JSON schema of the configuration (YAML form)."""
 
 ENV_OVERRIDES: dict[str, str] = {

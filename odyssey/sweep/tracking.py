@@ -1,9 +1,9 @@
 """MLflow tracking of sweeps (DESIGN.md section 3, "Tracking").
 
 Layout: one MLflow experiment per task (``<study>.<task>``); one parent run per (task, variant)
-study, created once by :func:`odyssey.sweep.init_storage` (its run id is kept as the Optuna study's
-user attribute ``mlflow_parent_run_id``); one child run per trial with the hyperparameters and
-budget as params, per-epoch metrics (``train_loss``, ``valid_metric``, step = epoch), the final
+study, created once by :func:`odyssey.sweep.worker.init_storage` (its run id is kept as the Optuna
+study's user attribute ``mlflow_parent_run_id``); one child run per trial with the hyperparameters
+and budget as params, per-epoch metrics (``train_loss``, ``valid_metric``, step = epoch), the final
 metrics, and tags (task, variant, trial, Optuna trial number, seed, git commit, device, package
 versions). The parent run gets summary tags and ends when its study has all its trials.
 
@@ -35,9 +35,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from odyssey.storage import redact
+from odyssey.sweep.storage import redact
 
-LOG = logging.getLogger("odyssey.tracking")
+LOG = logging.getLogger("odyssey.sweep.tracking")
 
 FLUSH_S = 5.0
 """Seconds between writes of buffered per-epoch metrics."""

@@ -1,8 +1,8 @@
 """Export the storage to one tidy trials table per task (docs/contracts.md, "The trials table").
 
 One row per finished trial (COMPLETE, or PRUNED) of every (task, variant) study: exactly the
-slots ``0 .. n_trials - 1`` that have finished (:mod:`odyssey.sweep`), so a trial that was run
-again after a crash appears once. Columns are those of the contract, in its order, followed by
+slots ``0 .. n_trials - 1`` that have finished (:mod:`odyssey.sweep.worker`), so a trial that was
+run again after a crash appears once. Columns are those of the contract, in its order, followed by
 ``valid_<name>`` and ``test_<name>`` for every extra metric of the task (sorted by name). The
 ``trial`` column is the slot (the parameter-set index k). Written as CSV and, beside it, Parquet
 (same stem); both are written to a temporary file first and renamed, so a reader never sees a
@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from optuna.trial import TrialState
 
-from odyssey.sweep import StudySpec, finished_slots, trial_params
+from odyssey.sweep.worker import StudySpec, finished_slots, trial_params
 from odyssey.trials_table import COLUMNS
 from tasks.base import atomic_write
 
@@ -73,7 +73,7 @@ def trials_frame(
 
     ``n_trials``: the slots to take (default: each study's own ``n_trials``).
     """
-    from odyssey.storage import load_study, open_storage
+    from odyssey.sweep.storage import load_study, open_storage
 
     storage = open_storage(storage_url, create=False)
     rows = []
@@ -129,7 +129,7 @@ def collect_task(
     """
     if isinstance(config_or_storage, Mapping):
         cfg = config_or_storage
-        from odyssey.sweep import _settings
+        from odyssey.sweep.worker import _settings
 
         _, storage_url, _ = _settings(cfg)
         if task not in cfg["tasks"]:
@@ -158,8 +158,8 @@ def progress(cfg: Mapping[str, Any]) -> pd.DataFrame:
 
     A study that is not initialised yet shows ``initialised = False`` and zero counts.
     """
-    from odyssey.storage import open_storage
-    from odyssey.sweep import _settings, specs_from_config
+    from odyssey.sweep.storage import open_storage
+    from odyssey.sweep.worker import _settings, specs_from_config
 
     _, storage_url, _ = _settings(cfg)
     storage = None

@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from odyssey import fanova as fa  # noqa: E402
-from odyssey.stats import order_variants  # noqa: E402
+from odyssey.analysis import fanova as fa  # noqa: E402
+from odyssey.analysis.stats import order_variants  # noqa: E402
 
 #: One fixed colour per variant (paper variants, then GRU and the tanh RNN).
 VARIANT_COLOURS: dict[str, str] = {

@@ -51,11 +51,11 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from odyssey import seeds
-from odyssey.storage import is_rdb, load_study, open_storage, redact, resolve_storage_url
-from odyssey.trial import Budget, EpochResult, train_trial
+from odyssey.study import seeds
+from odyssey.sweep.storage import is_rdb, load_study, open_storage, redact, resolve_storage_url
+from odyssey.training.trial import Budget, EpochResult, train_trial
 
-LOG = logging.getLogger("odyssey.sweep")
+LOG = logging.getLogger("odyssey.sweep.worker")
 
 SPACE_KEYS: tuple[str, ...] = ("hidden_size", "learning_rate", "one_minus_momentum", "input_noise")
 """The searched hyperparameters, in draw order."""
@@ -386,7 +386,7 @@ def repair_slots(study: optuna.Study, spec: StudySpec, trials: Sequence[FrozenTr
 
 def _settings(cfg: Mapping[str, Any]) -> tuple[Path, str, str | None]:
     """(results_dir, storage URL, tracking URI or None) of a validated config."""
-    from odyssey.tracking import resolve_tracking_uri
+    from odyssey.sweep.tracking import resolve_tracking_uri
 
     results = Path(cfg.get("results_dir", "results"))
     return (
@@ -422,7 +422,7 @@ def init_storage(
     storage = open_storage(storage_url, create=True)
     tracker = None
     if tracking_uri is not None:
-        from odyssey.tracking import Tracker
+        from odyssey.sweep.tracking import Tracker
 
         tracker = Tracker(tracking_uri, artifact_root=artifact_root)
         tracker.check_reachable()
@@ -457,7 +457,7 @@ def _init_study(storage: BaseStorage, url: str, spec: StudySpec, tracker: Any) -
         study.set_user_attr("metric_name", task.metric_name)
     study.set_user_attr("n_trials", spec.n_trials)
     if tracker is not None:
-        from odyssey.tracking import experiment_name
+        from odyssey.sweep.tracking import experiment_name
 
         experiment_id = tracker.ensure_experiment(experiment_name(spec.study, spec.task))
         if attrs.get("mlflow_parent_run_id") is None or attrs.get("mlflow_uri") != tracker.uri:
@@ -745,8 +745,8 @@ class _Worker:
         stats: WorkerStats,
     ) -> None:
         import tasks
-        from odyssey import devices
-        from odyssey.progress import Progress
+        from odyssey.training import devices
+        from odyssey.training.progress import Progress
 
         self.spec, self.threads, self.index, self.stats = spec, threads, index, stats
         self.storage = open_storage(storage_url, create=False)
@@ -767,7 +767,7 @@ class _Worker:
             )
         self.tracker = None
         if tracking_uri is not None:
-            from odyssey.tracking import Tracker
+            from odyssey.sweep.tracking import Tracker
 
             self.tracker = Tracker(tracking_uri, artifact_root=artifact_root)
             self.tracker.start_writer()
@@ -826,8 +826,8 @@ class _Worker:
         return raw
 
     def _start_run(self, claimed: FrozenTrial, raw: Mapping[str, Any], seed: int) -> Any:
-        from odyssey import provenance
-        from odyssey.tracking import trial_tags
+        from odyssey.sweep.tracking import trial_tags
+        from odyssey.training import provenance
 
         if self.tracker is None or not self.attrs.get("mlflow_experiment_id"):
             return None
@@ -862,7 +862,7 @@ class _Worker:
 
     def run_trial(self, claimed: FrozenTrial, n_done: int) -> None:
         """Run one claimed trial under a heartbeat and store its record (or mark it FAIL)."""
-        from odyssey.tracking import record_metrics
+        from odyssey.sweep.tracking import record_metrics
 
         spec, storage, slot = self.spec, self.storage, int(claimed.user_attrs["slot"])
         trial = optuna.Trial(self.study, claimed._trial_id)

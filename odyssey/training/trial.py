@@ -1,11 +1,11 @@
 """One trial: train a network on a task with the paper's setup and return its record.
 
 Greff et al. 2017, section IV-B (reference section 3): online SGD (batch size 1 by default) with
-Nesterov momentum and the learning rate scaled by ``1 - momentum`` (:mod:`odyssey.optim`), the loss
-summed over the time steps of a sequence (``tasks`` convention), Gaussian input noise drawn afresh
-for every presentation of a training sequence (training only), weights N(0, 0.1), early stopping on
-the validation metric: a trial stops once *more than* ``patience`` (15) epochs have passed without a
-validation improvement, or after ``max_epochs`` (150).
+Nesterov momentum and the learning rate scaled by ``1 - momentum`` (:mod:`odyssey.training.optim`),
+the loss summed over the time steps of a sequence (``tasks`` convention), Gaussian input noise
+drawn afresh for every presentation of a training sequence (training only), weights N(0, 0.1),
+early stopping on the validation metric: a trial stops once *more than* ``patience`` (15) epochs
+have passed without a validation improvement, or after ``max_epochs`` (150).
 
 Choices documented here (the paper leaves them open, reference section 8):
 
@@ -19,9 +19,9 @@ Choices documented here (the paper leaves them open, reference section 8):
   evaluated like a full one and the trial stops with ``"time_limit"``.
 - ``callback(EpochResult)`` runs after every evaluated epoch (epoch 0 included); returning True
   stops the trial with ``"pruned"`` (used by the sweep's pruners and for tracking).
-- Seeds: three streams derived from the trial's seed (:mod:`odyssey.seeds`): ``init`` (weights),
-  ``data`` (order of the training sequences every epoch), ``noise`` (input noise). The same seed on
-  the same device gives the same record (timings aside).
+- Seeds: three streams derived from the trial's seed (:mod:`odyssey.study.seeds`): ``init``
+  (weights), ``data`` (order of the training sequences every epoch), ``noise`` (input noise). The
+  same seed on the same device gives the same record (timings aside).
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from odyssey import devices, provenance, seeds
-from odyssey.model import Network, build_network
-from odyssey.optim import OPTIMIZERS, make_optimizer
+from odyssey.study import seeds
+from odyssey.training import devices, provenance
+from odyssey.training.model import Network, build_network
+from odyssey.training.optim import OPTIMIZERS, make_optimizer
 
 STOP_REASONS: tuple[str, ...] = ("early_stop", "max_epochs", "diverged", "time_limit", "pruned")
 """Why a trial ended."""
@@ -53,11 +54,11 @@ class Budget:
 
     ``batch_size`` sequences per update (paper: 1); ``max_epochs`` (150) and ``patience`` (15) of
     early stopping; ``time_limit_s`` wall-clock limit (None: none); ``optimizer`` one of
-    :data:`odyssey.optim.OPTIMIZERS` (paper: ``sgd_nesterov``); ``clip_gradient`` clips every
-    gradient element to [-c, c] (None: no clipping, the paper); ``loss_scale`` ``sum`` over time
-    steps (the paper) or ``mean``; ``init`` the weight initialisation passed to ``variants.build``
-    (paper: N(0, 0.1)); ``amp`` bfloat16 autocast on CUDA; ``eval_batch_size`` sequences per batch
-    when evaluating (does not change the metric).
+    :data:`odyssey.training.optim.OPTIMIZERS` (paper: ``sgd_nesterov``); ``clip_gradient`` clips
+    every gradient element to [-c, c] (None: no clipping, the paper); ``loss_scale`` ``sum`` over
+    time steps (the paper) or ``mean``; ``init`` the weight initialisation passed to
+    ``variants.build`` (paper: N(0, 0.1)); ``amp`` bfloat16 autocast on CUDA; ``eval_batch_size``
+    sequences per batch when evaluating (does not change the metric).
     """
 
     batch_size: int = 1

@@ -1,7 +1,7 @@
 """Our numbers beside the paper's, and one verdict per finding of the paper.
 
-Greff et al. 2017, Sec. V-VI; the published values live in :mod:`odyssey.paper_numbers`. A verdict
-is ``agree``, ``disagree`` or ``not testable``; the last whenever the analysis flagged the
+Greff et al. 2017, Sec. V-VI; the published values live in :mod:`odyssey.analysis.paper_numbers`. A
+verdict is ``agree``, ``disagree`` or ``not testable``; the last whenever the analysis flagged the
 statistic it needs as not meaningful (quick study, too few trials, all diverged, fANOVA below a few
 dozen trials), whenever a needed variant is absent, or whenever the finding is about a dataset this
 task is not.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from odyssey.paper_numbers import DATASETS, FINDINGS, PaperDataset, dataset_for_task
+from odyssey.analysis.paper_numbers import DATASETS, FINDINGS, PaperDataset, dataset_for_task
 
 AGREE, DISAGREE, NOT_TESTABLE = "agree", "disagree", "not testable"
 _LABELS = {
