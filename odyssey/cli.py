@@ -105,8 +105,9 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     import tasks
+    from odyssey.study.budget import Budget
     from odyssey.training.progress import Progress
-    from odyssey.training.trial import Budget, train_trial
+    from odyssey.training.trial import train_trial
 
     options = dict(_parse_option(o) for o in args.task_option)
     task = tasks.get(args.task, **options)

@@ -11,9 +11,11 @@ import pytest
 from engine_support import tiny_config
 from optuna.trial import TrialState
 
+from odyssey.study.locations import default_storage_url
+from odyssey.study.space import trial_params
+from odyssey.study.spec import StudySpec
 from odyssey.sweep.collect import COLUMNS, collect_task, progress
-from odyssey.sweep.storage import default_storage_url
-from odyssey.sweep.worker import StudySpec, init_storage, run_worker, trial_params
+from odyssey.sweep.worker import init_storage, run_worker
 
 
 @pytest.fixture(scope="module")

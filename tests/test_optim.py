@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from odyssey.training.optim import OPTIMIZERS, PaperMomentum, PaperNesterov, make_optimizer
+from odyssey.study.budget import OPTIMIZERS
+from odyssey.training.optim import PaperMomentum, PaperNesterov, make_optimizer
 
 LR, MU, STEPS = 0.05, 0.9, 25
 

@@ -145,7 +145,8 @@ def study_trials(copy: Path, cfg: dict[str, Any]) -> dict[tuple[str, str], list[
     """Every trial of every study in the storage of the run in ``copy``, by (task, variant)."""
     import optuna
 
-    from odyssey.sweep.storage import open_storage, resolve_storage_url
+    from odyssey.study.locations import resolve_storage_url
+    from odyssey.sweep.storage import open_storage
 
     url = resolve_storage_url(cfg["storage"], copy / cfg["results_dir"])
     storage = open_storage(url)

@@ -8,14 +8,8 @@ import optuna
 import pytest
 from engine_support import free_port
 
-from odyssey.sweep.storage import (
-    default_storage_url,
-    is_rdb,
-    load_study,
-    open_storage,
-    redact,
-    resolve_storage_url,
-)
+from odyssey.study.locations import default_storage_url, is_rdb, redact, resolve_storage_url
+from odyssey.sweep.storage import load_study, open_storage
 
 
 def test_default_is_a_journal_file_under_results(tmp_path: Path) -> None:

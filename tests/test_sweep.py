@@ -14,7 +14,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import numpy as np
 import optuna
 import pytest
 from engine_support import (
@@ -30,20 +29,20 @@ from engine_support import (
 from optuna.trial import TrialState
 
 from odyssey.study import seeds
-from odyssey.sweep.storage import default_storage_url, open_storage
+from odyssey.study.locations import default_storage_url
+from odyssey.study.spec import StudySpec
+from odyssey.sweep.storage import open_storage
 from odyssey.sweep.worker import (
     RUN_ATTR,
     Liveness,
-    StudySpec,
     WorkerStats,
     _claim,
     _Worker,
+    distributions,
     finished_slots,
     init_storage,
-    parse_space,
     repair_slots,
     run_worker,
-    trial_params,
 )
 
 
@@ -65,60 +64,6 @@ def _assert_exactly_n(trials: list, n: int) -> dict:
     params = [json.dumps(t.params, sort_keys=True) for t in finished]
     assert len(set(params)) == n  # no parameter set ran twice
     return {t.user_attrs["slot"]: t for t in finished}
-
-
-# ---- search space and specs ------------------------------------------------------------------
-
-
-def test_search_space_errors_are_one_line() -> None:
-    cases = {
-        "learning_rate": ({"low": 0.1, "high": 0.01}, "low (0.1) must be below high (0.01)"),
-        "input_noise": ({"low": 0.5, "high": 0.5}, "low (0.5) must be below high (0.5)"),
-        "one_minus_momentum": ({"low": 0.0, "high": 1.0, "log": True}, "log range needs low > 0"),
-        "hidden_size": ({"low": 2.5, "high": 9}, "bounds must be integers"),
-    }
-    for key, (given, message) in cases.items():
-        with pytest.raises(ValueError, match=rf"search_space\.{key}: .*") as info:
-            parse_space({key: given})
-        assert message in str(info.value) and "\n" not in str(info.value)
-    with pytest.raises(ValueError, match="unknown key 'momentum'"):
-        parse_space({"momentum": {"low": 0, "high": 1}})
-
-
-def test_spec_rejects_unknown_task_variant_sampler() -> None:
-    base = dict(task="adding", task_options={}, variant="V", n_trials=2, search_space={})
-    with pytest.raises(ValueError, match="unknown task 'adder'; known tasks: adding"):
-        StudySpec(**{**base, "task": "adder"})
-    with pytest.raises(ValueError, match="unknown variant 'LSTM'; known: V, NIG"):
-        StudySpec(**{**base, "variant": "LSTM"})
-    with pytest.raises(ValueError, match="sampler 'grid' is not one of random, tpe, qmc"):
-        StudySpec(**base, sampler="grid")
-    with pytest.raises(ValueError, match="n_trials must be at least 1"):
-        StudySpec(**{**base, "n_trials": 0})
-    here = StudySpec(**{**base, "task_options": {"lag": 5, "cache_dir": "/a"}})
-    there = StudySpec(**{**base, "task_options": {"lag": 5, "cache_dir": "/b"}})
-    other = StudySpec(**{**base, "task_options": {"lag": 6, "cache_dir": "/a"}})
-    assert here.fingerprint() == there.fingerprint() != other.fingerprint()
-
-
-def test_paper_draws_are_fixed_per_slot_and_follow_the_paper_distributions() -> None:
-    spec = StudySpec("adding", {}, "V", 5, {}, seed=1)
-    bigger = StudySpec("adding", {}, "V", 50, {}, seed=1)
-    assert [spec.draw_params(k) for k in range(5)] == [bigger.draw_params(k) for k in range(5)]
-    assert spec.draw_params(0) != StudySpec("adding", {}, "NP", 5, {}, seed=1).draw_params(0)
-    draws = [bigger.draw_params(k) for k in range(3000)]
-    lr = np.array([d["learning_rate"] for d in draws])
-    hidden = np.array([d["hidden_size"] for d in draws])
-    omm = np.array([d["one_minus_momentum"] for d in draws])
-    noise = np.array([d["input_noise"] for d in draws])
-    assert lr.min() >= 1e-6 and lr.max() <= 1e-2
-    assert abs(np.mean(lr < 1e-4) - 0.5) < 0.04  # log-uniform: half below the geometric mean
-    assert hidden.dtype.kind == "i" and hidden.min() >= 20 and hidden.max() <= 200
-    assert abs(np.mean(hidden <= math.sqrt(20 * 200)) - 0.5) < 0.04
-    assert abs(np.mean(omm < 0.1) - 0.5) < 0.04  # momentum = 1 - log-uniform(0.01, 1)
-    assert abs(noise.mean() - 0.5) < 0.03 and noise.max() <= 1.0
-    params = trial_params(draws[0])
-    assert params["momentum"] == pytest.approx(1 - draws[0]["one_minus_momentum"])
 
 
 # ---- one worker in this process ----------------------------------------------------------------
@@ -214,7 +159,7 @@ def test_tpe_with_median_pruner_and_qmc(tmp_path: Path) -> None:
     for variant, study_spec in (("V", spec), ("NP", qmc)):
         done = _assert_exactly_n(_trials(cfg, variant), 4)
         for trial in done.values():
-            for key, dist in study_spec.distributions().items():
+            for key, dist in distributions(study_spec).items():
                 assert dist.low <= trial.params[key] <= dist.high
             assert trial.intermediate_values  # per-epoch reports for the pruner
 

@@ -10,8 +10,8 @@ import pytest
 from engine_support import free_port, mlflow_server, tiny_config
 from mlflow.tracking import MlflowClient
 
-from odyssey.sweep.storage import default_storage_url
-from odyssey.sweep.tracking import record_metrics, resolve_tracking_uri, trial_tags
+from odyssey.study.locations import default_storage_url, resolve_tracking_uri
+from odyssey.sweep.tracking import record_metrics, trial_tags
 from odyssey.sweep.worker import init_storage, run_worker
 
 

@@ -10,14 +10,9 @@ import pytest
 import torch
 
 import tasks
-from odyssey.training.trial import (
-    Budget,
-    EpochResult,
-    TrialRecord,
-    check_params,
-    initial_network,
-    train_trial,
-)
+from odyssey.study.budget import Budget
+from odyssey.study.space import check_params
+from odyssey.training.trial import EpochResult, TrialRecord, initial_network, train_trial
 
 PARAMS = {"hidden_size": 8, "learning_rate": 0.01, "momentum": 0.9, "input_noise": 0.05}
 

@@ -42,13 +42,14 @@ from sklearn.ensemble import RandomForestRegressor
 
 @dataclass(frozen=True)
 class Dimension:
-    """One transformed hyperparameter: trials-table column, label, transform and paper bounds."""
+    """One transformed hyperparameter: trials-table column, search-space key, label, transform.
+
+    The paper's bounds are those of :data:`odyssey.study.space.PAPER_SPACE`, transformed.
+    """
 
     column: str
     key: str
     label: str
-    low: float
-    high: float
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """Map raw values of ``column`` into the fANOVA space (paper Fig. 6 axes)."""
@@ -70,10 +71,10 @@ class Dimension:
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("learning_rate", "learning_rate", "log10 learning rate", -6.0, -2.0),
-    Dimension("momentum", "one_minus_momentum", "log10(1 - momentum)", -2.0, 0.0),
-    Dimension("hidden_size", "hidden_size", "log10 hidden size", math.log10(20), math.log10(200)),
-    Dimension("input_noise", "input_noise", "input noise std", 0.0, 1.0),
+    Dimension("learning_rate", "learning_rate", "log10 learning rate"),
+    Dimension("momentum", "one_minus_momentum", "log10(1 - momentum)"),
+    Dimension("hidden_size", "hidden_size", "log10 hidden size"),
+    Dimension("input_noise", "input_noise", "input noise std"),
 )
 KEYS: tuple[str, ...] = tuple(d.key for d in DIMENSIONS)
 PAIRS: tuple[tuple[int, int], ...] = tuple(itertools.combinations(range(len(DIMENSIONS)), 2))

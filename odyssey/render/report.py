@@ -28,6 +28,7 @@ import yaml
 from odyssey.analysis import against_paper
 from odyssey.analysis.paper_numbers import PAPER_COMPUTE, dataset_for_task
 from odyssey.render import figures
+from odyssey.study.space import PAPER_SPACE, with_paper_defaults
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "report" / "odyssey.typ"
 PACKAGES = (
@@ -46,14 +47,6 @@ PACKAGES = (
 HP_LABELS = figures.HP_LABELS
 
 
-# The paper's search space (Greff et al. 2017, IV-D); a copy of odyssey.sweep.worker.PAPER_SPACE,
-# kept here # so that rendering does not import the training stack.
-_PAPER_SPACE: dict[str, dict[str, Any]] = {
-    "hidden_size": {"low": 20, "high": 200, "log": True},
-    "learning_rate": {"low": 1e-6, "high": 1e-2, "log": True},
-    "one_minus_momentum": {"low": 0.01, "high": 1.0, "log": True},
-    "input_noise": {"low": 0.0, "high": 1.0, "log": False},
-}
 _SPACE_LABELS = {
     "hidden_size": "hidden size",
     "learning_rate": "learning rate",
@@ -84,14 +77,13 @@ def _range_text(rng: dict[str, Any]) -> str:
 def _search_space(cfg: dict, task: str) -> dict[str, dict[str, Any]]:
     """The task's configured search space, the paper's range for any key the config leaves out."""
     tcfg = (cfg.get("tasks") or {}).get(task)
-    given = (tcfg.get("search_space") if isinstance(tcfg, dict) else None) or {}
-    return {key: {**paper, **(given.get(key) or {})} for key, paper in _PAPER_SPACE.items()}
+    return with_paper_defaults(tcfg.get("search_space") if isinstance(tcfg, dict) else None)
 
 
 def _space_differences(space: dict[str, dict[str, Any]]) -> list[str]:
     """One phrase per hyperparameter whose range differs from the paper's (empty: the paper's)."""
     out = []
-    for key, paper in _PAPER_SPACE.items():
+    for key, paper in PAPER_SPACE.items():
         rng = space[key]
         same = bool(rng.get("log")) == bool(paper["log"]) and all(
             math.isclose(float(rng[b]), float(paper[b]), rel_tol=1e-9, abs_tol=1e-12)

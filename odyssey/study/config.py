@@ -9,7 +9,8 @@ description and a default for every key) and in ``config/README.md``. :func:`val
    ``MLFLOW_TRACKING_URI`` -> ``tracking_uri`` (how a cluster profile points every job at a
    PostgreSQL server and an MLflow tracking server without editing the config);
 3. checks what a schema cannot: task names against ``tasks.names()`` and each task's options
-   against the options its class accepts, variant names against ``variants.names()``, that every
+   against the options its class accepts, variant names against ``variants.names()`` (both read
+   through :mod:`odyssey.study.catalogue`, so a check does not import torch), that every
    ``data_path`` option exists, and that every search range is ordered (and positive when log).
 
 Every problem raises :class:`ConfigError`, a ``ValueError`` whose message is one line that starts
@@ -30,6 +31,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from odyssey.resources import resource
+from odyssey.study.catalogue import catalogue
+
 __all__ = [
     "ENV_OVERRIDES",
     "SCHEMA_PATH",
@@ -39,8 +43,8 @@ __all__ = [
     "validate",
 ]
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-"""The JSON schema of the configuration (YAML form)."""
+SCHEMA_PATH = resource("workflow/schemas/config.schema.yaml")
+"""The JSON schema of the configuration (YAML form; see :mod:`odyssey.resources`)."""
 
 ENV_OVERRIDES: dict[str, str] = {
     "ODYSSEY_STORAGE": "storage",
@@ -176,13 +180,11 @@ def _unknown(where: str, name: str, kind: str, known: list[str]) -> ConfigError:
 
 def _check_tasks(cfg: dict[str, Any]) -> None:
     """Task names, task options and data paths against the tasks registry and the disk."""
-    import tasks
-
-    known = tasks.names()
+    known = catalogue().task_names()
     for name, entry in cfg["tasks"].items():
         if name not in known:
             raise _unknown(f"tasks.{name}", name, "task", known)
-        accepted = _accepted_options(name)
+        accepted = list(catalogue().tasks[name])
         for option, value in entry["options"].items():
             where = f"tasks.{name}.options.{option}"
             if option not in accepted:
@@ -208,19 +210,9 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
         raise _unknown("gradients.task", grad["task"], "task", known)
 
 
-def _accepted_options(name: str) -> list[str]:
-    """Keyword options task ``name`` accepts: ``tasks.options`` (imports only that task's module),
-    the same list ``tasks.get`` checks against."""
-    import tasks
-
-    return list(tasks.options(name))
-
-
 def _check_variants(cfg: dict[str, Any]) -> None:
     """Variant names of the sweep and of the gradient probe against ``variants.names()``."""
-    import variants
-
-    known = variants.names()
+    known = catalogue().variant_names()
     for index, name in enumerate(cfg["variants"]):
         if name not in known:
             raise _unknown(f"variants[{index}]", name, "variant", known)

@@ -16,34 +16,13 @@ one line that names the URL (password hidden) and the driver's first line of err
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 
-JOURNAL_NAME = "journal.log"
-
-
-def default_storage_url(results_dir: str | Path) -> str:
-    """The embedded default: the journal file ``<results_dir>/optuna/journal.log`` (absolute)."""
-    return str((Path(results_dir) / "optuna" / JOURNAL_NAME).resolve())
-
-
-def resolve_storage_url(storage: str | None, results_dir: str | Path) -> str:
-    """The config's ``storage`` value (None: the journal default) as a concrete URL or path."""
-    return default_storage_url(results_dir) if storage is None else str(storage)
-
-
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for messages and logs)."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
-
-
-def is_rdb(url: str) -> bool:
-    """True for a SQLAlchemy URL, False for a journal file path."""
-    return "://" in url
+from odyssey.study.locations import is_rdb, redact
 
 
 def open_storage(url: str, *, create: bool = False) -> BaseStorage:

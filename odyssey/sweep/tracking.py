@@ -35,31 +35,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from odyssey.sweep.storage import redact
+from odyssey.study.locations import redact
 
 LOG = logging.getLogger("odyssey.sweep.tracking")
 
 FLUSH_S = 5.0
 """Seconds between writes of buffered per-epoch metrics."""
-
-
-def default_tracking_uri(results_dir: str | Path) -> str:
-    """``sqlite:///<results_dir>/mlflow.db`` with an absolute path."""
-    return f"sqlite:///{(Path(results_dir) / 'mlflow.db').resolve()}"
-
-
-DISABLED = ("none", "off")
-"""``tracking_uri`` values that switch MLflow tracking off."""
-
-
-def resolve_tracking_uri(tracking_uri: str | None, results_dir: str | Path) -> str | None:
-    """The config's ``tracking_uri``: None gives the SQLite default under ``results_dir``;
-    ``"none"`` or ``"off"`` switch tracking off (returns None)."""
-    if tracking_uri is None:
-        return default_tracking_uri(results_dir)
-    if str(tracking_uri).strip().lower() in DISABLED:
-        return None
-    return str(tracking_uri)
 
 
 def experiment_name(study: str, task: str) -> str:

@@ -45,37 +45,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from odyssey.study import seeds
-from odyssey.sweep.storage import is_rdb, load_study, open_storage, redact, resolve_storage_url
-from odyssey.training.trial import Budget, EpochResult, train_trial
+from odyssey.study.locations import Locations, is_rdb, redact
+from odyssey.study.space import INTEGER_KEYS, SPACE_KEYS, Range, trial_params
+from odyssey.study.spec import StudySpec, specs_from_config
+from odyssey.sweep.storage import load_study, open_storage
+from odyssey.training.trial import EpochResult, train_trial
 
 LOG = logging.getLogger("odyssey.sweep.worker")
 
-SPACE_KEYS: tuple[str, ...] = ("hidden_size", "learning_rate", "one_minus_momentum", "input_noise")
-"""The searched hyperparameters, in draw order."""
-
-PAPER_SPACE: dict[str, dict[str, Any]] = {
-    "hidden_size": {"low": 20, "high": 200, "log": True},
-    "learning_rate": {"low": 1e-6, "high": 1e-2, "log": True},
-    "one_minus_momentum": {"low": 0.01, "high": 1.0, "log": True},
-    "input_noise": {"low": 0.0, "high": 1.0, "log": False},
-}
-"""The paper's search space (Greff et al. 2017, section IV-D)."""
-
-SAMPLERS: tuple[str, ...] = ("random", "tpe", "qmc")
-PRUNERS: tuple[str, ...] = ("none", "median", "hyperband")
 FINISHED: tuple[TrialState, ...] = (TrialState.COMPLETE, TrialState.PRUNED)
 LIVE: tuple[TrialState, ...] = (TrialState.WAITING, TrialState.RUNNING, *FINISHED)
 HEARTBEAT_ATTR = "odyssey:heartbeat"
 RUN_ATTR = "odyssey:mlflow_run_id"
-LOCATION_OPTIONS: tuple[str, ...] = ("data_path", "cache_dir")
-"""Task options that say where data lives, not what it is (left out of a study's fingerprint)."""
 MAX_ERRORS = 3
 """A slot whose trials raised this many errors is not run again (a kill does not count)."""
 STALE_FACTOR = 2.0
@@ -83,213 +70,22 @@ STALE_FACTOR = 2.0
 
 
 # ------------------------------------------------------------------------------------------------
-# Search space and study specification
-# ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Range:
-    """One searched range: uniform on [low, high], in log space if ``log``."""
-
-    low: float
-    high: float
-    log: bool
-
-    def check(self, where: str, integer: bool = False) -> None:
-        """One-line ValueError if the range is empty or not positive in log space."""
-        if not (math.isfinite(self.low) and math.isfinite(self.high)):
-            raise ValueError(f"{where}: low and high must be finite numbers")
-        if self.low >= self.high:
-            raise ValueError(f"{where}: low ({self.low}) must be below high ({self.high})")
-        if self.log and self.low <= 0:
-            raise ValueError(f"{where}: a log range needs low > 0, got {self.low}")
-        if integer and (self.low != int(self.low) or self.high != int(self.high)):
-            raise ValueError(f"{where}: bounds must be integers, got {self.low}..{self.high}")
-
-    def draw(self, u: float, integer: bool = False) -> float | int:
-        """The value at quantile ``u`` in [0, 1) of the range (Optuna's convention for ints)."""
-        low, high = float(self.low), float(self.high)
-        if integer:
-            low, high = low - 0.5, high + 0.5  # each integer gets its share of the interval
-        if self.log:
-            value = math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
-        else:
-            value = low + u * (high - low)
-        if integer:
-            return int(min(max(round(value), self.low), self.high))
-        return float(min(max(value, self.low), self.high))
-
-    def distribution(self, integer: bool = False) -> optuna.distributions.BaseDistribution:
-        """The matching Optuna distribution."""
-        if integer:
-            return optuna.distributions.IntDistribution(int(self.low), int(self.high), log=self.log)
-        return optuna.distributions.FloatDistribution(self.low, self.high, log=self.log)
-
-
-def parse_space(space: Mapping[str, Any] | None, where: str = "search_space") -> dict[str, Range]:
-    """The search space from config (missing entries and keys take the paper's values)."""
-    space = dict(space or {})
-    unknown = sorted(set(space) - set(SPACE_KEYS))
-    if unknown:
-        raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(SPACE_KEYS)})")
-    out: dict[str, Range] = {}
-    for key in SPACE_KEYS:
-        given = dict(space.get(key) or {})
-        extra = sorted(set(given) - {"low", "high", "log"})
-        if extra:
-            raise ValueError(f"{where}.{key}: unknown key {extra[0]!r} (known: low, high, log)")
-        values = {**PAPER_SPACE[key], **given}
-        try:
-            rng = Range(float(values["low"]), float(values["high"]), bool(values["log"]))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{where}.{key}: low and high must be numbers") from exc
-        rng.check(f"{where}.{key}", integer=key == "hidden_size")
-        out[key] = rng
-    return out
-
-
-@dataclass(frozen=True)
-class StudySpec:
-    """Everything that defines one (task, variant) study (docs/contracts.md)."""
-
-    task: str
-    task_options: dict[str, Any]
-    variant: str
-    n_trials: int
-    search_space: dict[str, Range]
-    sampler: str = "random"
-    pruner: str = "none"
-    budget: Budget = field(default_factory=Budget)
-    seed: int = 20170101
-    study: str = "odyssey"
-    heartbeat_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "search_space", parse_space(_space_dict(self.search_space)))
-        if not isinstance(self.budget, Budget):
-            object.__setattr__(self, "budget", Budget.from_dict(self.budget))
-        if isinstance(self.n_trials, bool) or not isinstance(self.n_trials, int):
-            raise ValueError(f"n_trials must be an integer, got {self.n_trials!r}")
-        if self.n_trials < 1:
-            raise ValueError(f"n_trials must be at least 1, got {self.n_trials}")
-        if self.sampler not in SAMPLERS:
-            raise ValueError(f"sampler {self.sampler!r} is not one of {', '.join(SAMPLERS)}")
-        if self.pruner not in PRUNERS:
-            raise ValueError(f"pruner {self.pruner!r} is not one of {', '.join(PRUNERS)}")
-        if not self.heartbeat_s > 0:
-            raise ValueError(f"heartbeat_s must be > 0, got {self.heartbeat_s}")
-        _check_names(self.task, self.variant)
-
-    @property
-    def name(self) -> str:
-        """The Optuna study name: ``<study>.<task>.<variant>``."""
-        return f"{self.study}.{self.task}.{self.variant}"
-
-    @classmethod
-    def from_config(cls, cfg: Mapping[str, Any], task: str, variant: str) -> StudySpec:
-        """The spec of study (``task``, ``variant``) of a validated config."""
-        if task not in cfg["tasks"]:
-            raise ValueError(
-                f"task {task!r} is not in the config (tasks: {', '.join(cfg['tasks'])})"
-            )
-        if variant not in cfg["variants"]:
-            raise ValueError(
-                f"variant {variant!r} is not in the config (variants: {', '.join(cfg['variants'])})"
-            )
-        entry = cfg["tasks"][task]
-        sweep = cfg.get("sweep", {})
-        return cls(
-            task=task,
-            task_options=dict(entry.get("options") or {}),
-            variant=variant,
-            n_trials=int(entry["n_trials"]),
-            search_space=entry.get("search_space") or {},
-            sampler=sweep.get("sampler", "random"),
-            pruner=sweep.get("pruner", "none"),
-            budget=Budget.from_dict(entry.get("budget")),
-            seed=int(cfg["seed"]),
-            study=str(cfg.get("study", "odyssey")),
-            heartbeat_s=float(sweep.get("heartbeat_s", 30)),
-        )
-
-    def fingerprint(self) -> str:
-        """Canonical JSON of what the study's results depend on.
-
-        Excluded: ``n_trials`` (raising it extends the study) and the task options that only say
-        where data lives (:data:`LOCATION_OPTIONS`), so moving a data folder keeps the study.
-        """
-        options = {k: v for k, v in self.task_options.items() if k not in LOCATION_OPTIONS}
-        return json.dumps(
-            {
-                "task": self.task,
-                "task_options": options,
-                "variant": self.variant,
-                "search_space": _space_dict(self.search_space),
-                "sampler": self.sampler,
-                "pruner": self.pruner,
-                "budget": self.budget.to_dict(),
-                "seed": self.seed,
-            },
-            sort_keys=True,
-            default=str,
-        )
-
-    def draw_params(self, slot: int) -> dict[str, Any]:
-        """The paper-mode parameters of ``slot`` (Optuna parameter names, see SPACE_KEYS)."""
-        rng = np.random.default_rng(seeds.params_seed(self.seed, self.task, self.variant, slot))
-        u = rng.random(len(SPACE_KEYS))
-        return {
-            key: self.search_space[key].draw(float(q), integer=key == "hidden_size")
-            for key, q in zip(SPACE_KEYS, u, strict=True)
-        }
-
-    def distributions(self) -> dict[str, optuna.distributions.BaseDistribution]:
-        """Optuna distributions of the searched parameters."""
-        return {
-            key: self.search_space[key].distribution(integer=key == "hidden_size")
-            for key in SPACE_KEYS
-        }
-
-
-def _space_dict(space: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        k: ({"low": v.low, "high": v.high, "log": v.log} if isinstance(v, Range) else v)
-        for k, v in dict(space).items()
-    }
-
-
-def _check_names(task: str, variant: str) -> None:
-    import tasks
-    import variants
-
-    if task not in tasks.names():
-        raise ValueError(f"unknown task {task!r}; known tasks: {', '.join(tasks.names())}")
-    if variant not in variants.names():
-        raise ValueError(f"unknown variant {variant!r}; known: {', '.join(variants.names())}")
-
-
-def specs_from_config(cfg: Mapping[str, Any]) -> list[StudySpec]:
-    """Every (task, variant) study of a validated config."""
-    return [
-        StudySpec.from_config(cfg, task, variant)
-        for task in cfg["tasks"]
-        for variant in cfg["variants"]
-    ]
-
-
-def trial_params(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Training parameters (``momentum = 1 - one_minus_momentum``) from Optuna's parameters."""
-    return {
-        "hidden_size": int(raw["hidden_size"]),
-        "learning_rate": float(raw["learning_rate"]),
-        "momentum": 1.0 - float(raw["one_minus_momentum"]),
-        "input_noise": float(raw["input_noise"]),
-    }
-
-
-# ------------------------------------------------------------------------------------------------
 # Samplers, pruners, slots
 # ------------------------------------------------------------------------------------------------
+
+
+def distribution(rng: Range, integer: bool = False) -> optuna.distributions.BaseDistribution:
+    """The Optuna distribution of one searched range."""
+    if integer:
+        return optuna.distributions.IntDistribution(int(rng.low), int(rng.high), log=rng.log)
+    return optuna.distributions.FloatDistribution(rng.low, rng.high, log=rng.log)
+
+
+def distributions(spec: StudySpec) -> dict[str, optuna.distributions.BaseDistribution]:
+    """Optuna distributions of the study's searched parameters."""
+    return {
+        key: distribution(spec.search_space[key], integer=key in INTEGER_KEYS) for key in SPACE_KEYS
+    }
 
 
 def make_sampler(spec: StudySpec, worker_index: int = 0) -> optuna.samplers.BaseSampler:
@@ -386,14 +182,8 @@ def repair_slots(study: optuna.Study, spec: StudySpec, trials: Sequence[FrozenTr
 
 def _settings(cfg: Mapping[str, Any]) -> tuple[Path, str, str | None]:
     """(results_dir, storage URL, tracking URI or None) of a validated config."""
-    from odyssey.sweep.tracking import resolve_tracking_uri
-
-    results = Path(cfg.get("results_dir", "results"))
-    return (
-        results,
-        resolve_storage_url(cfg.get("storage"), results),
-        resolve_tracking_uri(cfg.get("tracking_uri"), results),
-    )
+    where = Locations.from_config(cfg)
+    return Path(cfg.get("results_dir", "results")), where.storage_url, where.tracking_uri
 
 
 def init_storage(
@@ -815,7 +605,7 @@ class _Worker:
         return ran
 
     def _suggest(self, trial: optuna.Trial) -> dict[str, Any]:
-        dists = self.spec.distributions()
+        dists = distributions(self.spec)
         raw: dict[str, Any] = {}
         for key in SPACE_KEYS:
             dist = dists[key]

@@ -96,7 +96,8 @@ def run_probe(cfg: dict, out_csv: Path | str) -> pd.DataFrame:
     """Run the gradient probe of ``cfg["gradients"]`` and write its long table to ``out_csv``."""
     import tasks
     from odyssey.study import seeds
-    from odyssey.training.trial import Budget, initial_network, train_trial
+    from odyssey.study.budget import Budget
+    from odyssey.training.trial import initial_network, train_trial
 
     gcfg = cfg.get("gradients") or {}
     name, options, budget_dict, params = _task_setup(cfg)

@@ -27,8 +27,7 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-OPTIMIZERS: tuple[str, ...] = ("sgd_nesterov", "sgd_momentum", "sgd", "adam")
-"""Optimiser names accepted in a budget (``sgd_nesterov`` is the paper's)."""
+from odyssey.study.budget import OPTIMIZERS
 
 Closure = Callable[[], torch.Tensor]
 

@@ -30,79 +30,21 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import torch
 
 from odyssey.study import seeds
+from odyssey.study.budget import Budget
+from odyssey.study.space import check_params
 from odyssey.training import devices, provenance
 from odyssey.training.model import Network, build_network
-from odyssey.training.optim import OPTIMIZERS, make_optimizer
+from odyssey.training.optim import make_optimizer
 
 STOP_REASONS: tuple[str, ...] = ("early_stop", "max_epochs", "diverged", "time_limit", "pruned")
 """Why a trial ended."""
-
-LOSS_SCALES: tuple[str, ...] = ("sum", "mean")
-PARAM_KEYS: tuple[str, ...] = ("hidden_size", "learning_rate", "momentum", "input_noise")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Training budget and optimiser of a trial (config ``tasks.<task>.budget``).
-
-    ``batch_size`` sequences per update (paper: 1); ``max_epochs`` (150) and ``patience`` (15) of
-    early stopping; ``time_limit_s`` wall-clock limit (None: none); ``optimizer`` one of
-    :data:`odyssey.training.optim.OPTIMIZERS` (paper: ``sgd_nesterov``); ``clip_gradient`` clips
-    every gradient element to [-c, c] (None: no clipping, the paper); ``loss_scale`` ``sum`` over
-    time steps (the paper) or ``mean``; ``init`` the weight initialisation passed to
-    ``variants.build`` (paper: N(0, 0.1)); ``amp`` bfloat16 autocast on CUDA; ``eval_batch_size``
-    sequences per batch when evaluating (does not change the metric).
-    """
-
-    batch_size: int = 1
-    max_epochs: int = 150
-    patience: int = 15
-    time_limit_s: float | None = None
-    optimizer: str = "sgd_nesterov"
-    clip_gradient: float | None = None
-    loss_scale: str = "sum"
-    init: str = "paper"
-    amp: bool = False
-    eval_batch_size: int = 64
-
-    def __post_init__(self) -> None:
-        for name in ("batch_size", "max_epochs", "patience", "eval_batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"budget.{name} must be an integer >= 1, got {value!r}")
-        if self.time_limit_s is not None and not self.time_limit_s > 0:
-            raise ValueError(f"budget.time_limit_s must be > 0 or null, got {self.time_limit_s!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"budget.optimizer {self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}"
-            )
-        if self.clip_gradient is not None and not self.clip_gradient > 0:
-            raise ValueError(f"budget.clip_gradient must be > 0 or null, got {self.clip_gradient}")
-        if self.loss_scale not in LOSS_SCALES:
-            raise ValueError(
-                f"budget.loss_scale {self.loss_scale!r} is not one of {', '.join(LOSS_SCALES)}"
-            )
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any] | None) -> Budget:
-        """A budget from a config dict; keys left out take the paper's defaults."""
-        values = dict(values or {})
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(f"budget: unknown key {unknown[0]!r} (known: {', '.join(known)})")
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The budget as a plain dict."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -166,31 +108,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, (np.floating, np.integer)):
         return _json_safe(value.item())
     return value
-
-
-def check_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a trial's hyperparameters; one-line ValueError naming the bad key."""
-    missing = [k for k in PARAM_KEYS if k not in params]
-    if missing:
-        raise ValueError(f"params: missing {', '.join(missing)} (need {', '.join(PARAM_KEYS)})")
-    hidden = params["hidden_size"]
-    if isinstance(hidden, bool) or int(hidden) != hidden or int(hidden) < 1:
-        raise ValueError(f"params.hidden_size must be a positive integer, got {hidden!r}")
-    lr = float(params["learning_rate"])
-    momentum = float(params["momentum"])
-    noise = float(params["input_noise"])
-    if not lr > 0:
-        raise ValueError(f"params.learning_rate must be > 0, got {lr}")
-    if not 0.0 <= momentum < 1.0:
-        raise ValueError(f"params.momentum must be in [0, 1), got {momentum}")
-    if not noise >= 0:
-        raise ValueError(f"params.input_noise must be >= 0, got {noise}")
-    return {
-        "hidden_size": int(hidden),
-        "learning_rate": lr,
-        "momentum": momentum,
-        "input_noise": noise,
-    }
 
 
 def _batches(task: Any, examples: Sequence[Any], size: int, device: str) -> list[Any]:

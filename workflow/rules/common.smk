@@ -10,8 +10,8 @@ import json
 import sys
 
 from odyssey.study.config import ConfigError, validate
-from odyssey.sweep.storage import redact
-from odyssey.sweep.worker import StudySpec
+from odyssey.study.locations import redact
+from odyssey.study.spec import StudySpec
 
 try:
     _validated = validate(config)

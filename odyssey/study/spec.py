@@ -1,0 +1,140 @@
+"""One (task, variant) study: what defines it, its fingerprint and the parameters of its slots.
+
+A study of ``n_trials`` trials has slots ``0 .. n_trials - 1``; slot ``k`` is "trial ``k``"
+everywhere in the project (trials table, MLflow tag ``trial``, derived seeds). In the paper's mode
+(``sampler: random``) slot ``k``'s parameters are drawn from a seed derived from (root seed, task,
+variant, k) (:meth:`StudySpec.draw_params`), so trial k has the same parameters whichever worker
+runs it, however often the sweep restarts, and raising ``n_trials`` only adds slots. The
+:meth:`StudySpec.fingerprint` is what a study's results depend on: a stored study whose fingerprint
+differs from the config's is refused (:mod:`odyssey.sweep.studies`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from odyssey.study import seeds
+from odyssey.study.budget import Budget
+from odyssey.study.catalogue import check_task, check_variant
+from odyssey.study.space import INTEGER_KEYS, SPACE_KEYS, Range, parse_space, space_dict
+
+SAMPLERS: tuple[str, ...] = ("random", "tpe", "qmc")
+PRUNERS: tuple[str, ...] = ("none", "median", "hyperband")
+LOCATION_OPTIONS: tuple[str, ...] = ("data_path", "cache_dir")
+"""Task options that say where data lives, not what it is (left out of a study's fingerprint)."""
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Everything that defines one (task, variant) study (docs/contracts.md)."""
+
+    task: str
+    task_options: dict[str, Any]
+    variant: str
+    n_trials: int
+    search_space: dict[str, Range]
+    sampler: str = "random"
+    pruner: str = "none"
+    budget: Budget = field(default_factory=Budget)
+    seed: int = 20170101
+    study: str = "odyssey"
+    heartbeat_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "search_space", parse_space(space_dict(self.search_space)))
+        if not isinstance(self.budget, Budget):
+            object.__setattr__(self, "budget", Budget.from_dict(self.budget))
+        if isinstance(self.n_trials, bool) or not isinstance(self.n_trials, int):
+            raise ValueError(f"n_trials must be an integer, got {self.n_trials!r}")
+        if self.n_trials < 1:
+            raise ValueError(f"n_trials must be at least 1, got {self.n_trials}")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"sampler {self.sampler!r} is not one of {', '.join(SAMPLERS)}")
+        if self.pruner not in PRUNERS:
+            raise ValueError(f"pruner {self.pruner!r} is not one of {', '.join(PRUNERS)}")
+        if not self.heartbeat_s > 0:
+            raise ValueError(f"heartbeat_s must be > 0, got {self.heartbeat_s}")
+        check_task(self.task)
+        check_variant(self.variant)
+
+    @property
+    def name(self) -> str:
+        """The Optuna study name: ``<study>.<task>.<variant>``."""
+        return f"{self.study}.{self.task}.{self.variant}"
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], task: str, variant: str) -> StudySpec:
+        """The spec of study (``task``, ``variant``) of a validated config."""
+        if task not in cfg["tasks"]:
+            raise ValueError(
+                f"task {task!r} is not in the config (tasks: {', '.join(cfg['tasks'])})"
+            )
+        if variant not in cfg["variants"]:
+            raise ValueError(
+                f"variant {variant!r} is not in the config (variants: {', '.join(cfg['variants'])})"
+            )
+        entry = cfg["tasks"][task]
+        sweep = cfg.get("sweep", {})
+        return cls(
+            task=task,
+            task_options=dict(entry.get("options") or {}),
+            variant=variant,
+            n_trials=int(entry["n_trials"]),
+            search_space=entry.get("search_space") or {},
+            sampler=sweep.get("sampler", "random"),
+            pruner=sweep.get("pruner", "none"),
+            budget=Budget.from_dict(entry.get("budget")),
+            seed=int(cfg["seed"]),
+            study=str(cfg.get("study", "odyssey")),
+            heartbeat_s=float(sweep.get("heartbeat_s", 30)),
+        )
+
+    def fingerprint(self) -> str:
+        """Canonical JSON of what the study's results depend on.
+
+        Excluded: ``n_trials`` (raising it extends the study) and the task options that only say
+        where data lives (:data:`LOCATION_OPTIONS`), so moving a data folder keeps the study.
+        """
+        options = {k: v for k, v in self.task_options.items() if k not in LOCATION_OPTIONS}
+        return json.dumps(
+            {
+                "task": self.task,
+                "task_options": options,
+                "variant": self.variant,
+                "search_space": space_dict(self.search_space),
+                "sampler": self.sampler,
+                "pruner": self.pruner,
+                "budget": self.budget.to_dict(),
+                "seed": self.seed,
+            },
+            sort_keys=True,
+            default=str,
+        )
+
+    def draw_params(self, slot: int) -> dict[str, Any]:
+        """The paper-mode parameters of ``slot`` (the searched names, see SPACE_KEYS)."""
+        rng = np.random.default_rng(seeds.params_seed(self.seed, self.task, self.variant, slot))
+        u = rng.random(len(SPACE_KEYS))
+        return {
+            key: self.search_space[key].draw(float(q), integer=key in INTEGER_KEYS)
+            for key, q in zip(SPACE_KEYS, u, strict=True)
+        }
+
+
+def specs_from_config(cfg: Mapping[str, Any]) -> list[StudySpec]:
+    """Every (task, variant) study of a validated config, task by task."""
+    return [
+        StudySpec.from_config(cfg, task, variant)
+        for task in cfg["tasks"]
+        for variant in cfg["variants"]
+    ]
+
+
+def task_specs(cfg: Mapping[str, Any], task: str) -> list[StudySpec]:
+    """The studies of one task of a validated config (one per variant)."""
+    return [StudySpec.from_config(cfg, task, variant) for variant in cfg["variants"]]
