@@ -11,7 +11,6 @@ Heavy modules are imported inside the handlers so ``odyssey --help`` answers at 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import sys
@@ -35,30 +34,6 @@ def _setup_logging(verbose: bool = False) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     except ImportError:  # pragma: no cover - optuna is a dependency
         pass
-
-
-def exit_now(code: int = 0) -> None:
-    """End the process at once with ``code``, after flushing every output; never returns.
-
-    For a sweep worker whose work is all written (the tracking queue drained, the study's storage
-    committed, its marker file closed): the interpreter's own exit then only tears down torch,
-    MLflow and SQLAlchemy, which takes 0.8-1.6 s per worker. ``os._exit`` skips that teardown (and
-    ``atexit`` handlers), so call this only on the normal path, with nothing left open or buffered
-    but stdout, stderr and the ``logging`` handlers, which are flushed here.
-    """
-    import os
-
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            stream.flush()
-    logging.shutdown()
-    try:  # C-level stdio buffers (extension modules' printf)
-        import ctypes
-
-        ctypes.CDLL(None).fflush(None)
-    except (OSError, AttributeError, TypeError):
-        pass
-    os._exit(code)
 
 
 def _load_config(path: str) -> dict[str, Any]:
@@ -145,34 +120,35 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from odyssey.sweep.storage import redact
-    from odyssey.sweep.worker import _settings, init_storage, specs_from_config
+    from odyssey.study.locations import Locations, redact
+    from odyssey.study.spec import specs_from_config
+    from odyssey.sweep.studies import init_storage
 
     cfg = _load_config(args.config)
-    init_storage(cfg)
-    _, storage_url, tracking_uri = _settings(cfg)
-    specs = specs_from_config(cfg)
+    specs, where = specs_from_config(cfg), Locations.from_config(cfg)
+    init_storage(specs, where)
     logging.getLogger("odyssey").info(
         "initialised %d studies in %s; tracking %s",
         len(specs),
-        redact(storage_url),
-        redact(tracking_uri) if tracking_uri else "off",
+        redact(where.storage_url),
+        redact(where.tracking_uri) if where.tracking_uri else "off",
     )
     return 0
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    from odyssey.study.locations import Locations
+    from odyssey.study.spec import StudySpec
     from odyssey.sweep.worker import run_worker
 
     cfg = _load_config(args.config)
     ran = run_worker(
-        cfg,
-        args.task,
-        args.variant,
-        worker_index=args.worker_index,
+        StudySpec.from_config(cfg, args.task, args.variant),
+        Locations.from_config(cfg),
+        device=args.device if args.device is not None else cfg["device"],
+        threads=args.threads if args.threads is not None else cfg["threads_per_worker"],
         max_trials=args.max_trials,
-        device=args.device,
-        threads=args.threads,
+        worker_index=args.worker_index,
     )
     logging.getLogger("odyssey").info("worker %d ran %d trial(s)", args.worker_index, ran)
     args.exit_now = True  # all written: main may skip the interpreter's slow teardown
@@ -180,19 +156,23 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
+    from odyssey.study.locations import Locations
+    from odyssey.study.spec import task_specs
     from odyssey.sweep.collect import collect_task
 
     cfg = _load_config(args.config)
-    frame = collect_task(cfg, args.task, args.out)
+    frame = collect_task(task_specs(cfg, args.task), Locations.from_config(cfg), args.out)
     print(json.dumps({"out": str(args.out), "rows": len(frame)}))
     return 0
 
 
 def _cmd_progress(args: argparse.Namespace) -> int:
+    from odyssey.study.locations import Locations
+    from odyssey.study.spec import specs_from_config
     from odyssey.sweep.collect import progress
 
     cfg = _load_config(args.config)
-    frame = progress(cfg)
+    frame = progress(specs_from_config(cfg), Locations.from_config(cfg))
     if args.json:
         print(frame.to_json(orient="records"))
         return 0
@@ -343,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and getattr(args, "exit_now", False):
         # the process's own command line (console script, python -m odyssey), not a caller's
         # main([...]): a finished worker ends here without the interpreter's teardown
+        from odyssey.fast_exit import exit_now
+
         exit_now(code)
     return code
 

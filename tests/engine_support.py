@@ -7,6 +7,7 @@ always torn down (context managers with ``finally``).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -61,6 +62,56 @@ def tiny_config(results_dir: Path, **overrides: Any) -> dict[str, Any]:
     cfg["sweep"].update(sweep)
     cfg.update(overrides)
     return config.validate(cfg, env={})
+
+
+def init_config(cfg: dict[str, Any]) -> None:
+    """Create every study of a validated config, as ``odyssey init`` does."""
+    from odyssey.study.locations import Locations
+    from odyssey.study.spec import specs_from_config
+    from odyssey.sweep.studies import init_storage
+
+    init_storage(specs_from_config(cfg), Locations.from_config(cfg))
+
+
+def work(cfg: dict[str, Any], task: str = "adding", variant: str = "V", **options: Any) -> int:
+    """Run one worker of study (task, variant) of a validated config, as ``odyssey worker`` does."""
+    from odyssey.study.locations import Locations
+    from odyssey.study.spec import StudySpec
+    from odyssey.sweep.worker import run_worker
+
+    spec = StudySpec.from_config(cfg, task, variant)
+    threads = cfg["threads_per_worker"]
+    return run_worker(
+        spec, Locations.from_config(cfg), device=cfg["device"], threads=threads, **options
+    )
+
+
+def study_trials(cfg: dict[str, Any], variant: str = "V", task: str = "adding") -> list:
+    """Every trial of study (task, variant) of a config, read from its storage with Optuna."""
+    import optuna
+
+    from odyssey.study.locations import default_storage_url
+
+    url = cfg["storage"] or default_storage_url(cfg["results_dir"])
+    storage = (
+        optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(url))
+        if ("://" not in url)
+        else optuna.storages.RDBStorage(url)
+    )
+    name = f"{cfg['study']}.{task}.{variant}"
+    return optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
+
+
+def assert_exactly_n(trials: list, n: int) -> dict:
+    """Assert that slots 0..n-1 finished once each with distinct parameters; slot -> trial."""
+    from optuna.trial import TrialState
+
+    finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    slots = sorted(t.user_attrs["slot"] for t in finished)
+    assert slots == list(range(n)), slots
+    params = [json.dumps(t.params, sort_keys=True) for t in finished]
+    assert len(set(params)) == n  # no parameter set ran twice
+    return {t.user_attrs["slot"]: t for t in finished}
 
 
 def write_config(path: Path, cfg: dict[str, Any]) -> Path:

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -197,9 +198,9 @@ def test_atomic_write_honours_the_umask(tmp_path: Path, umask: int) -> None:
         target = atomic_write_bytes(tmp_path / "cache" / "f.bin", b"x")
         save_arrays_atomic(tmp_path / "a.npz", {"x": np.zeros(2)})
         frame_csv = tmp_path / "t.csv"
-        from odyssey.sweep.collect import _atomic
+        from odyssey.sweep.collect import write_table  # the trials tables are written this way
 
-        _atomic(frame_csv, lambda tmp: Path(tmp).write_text("a\n"))
+        write_table(pd.DataFrame({"a": [1]}), frame_csv)
     finally:
         os.umask(old)
     for path in (target, tmp_path / "a.npz", frame_csv):

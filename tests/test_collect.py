@@ -11,11 +11,12 @@ import pytest
 from engine_support import tiny_config
 from optuna.trial import TrialState
 
-from odyssey.study.locations import default_storage_url
+from odyssey.study.locations import Locations, default_storage_url
 from odyssey.study.space import trial_params
-from odyssey.study.spec import StudySpec
+from odyssey.study.spec import StudySpec, specs_from_config, task_specs
 from odyssey.sweep.collect import COLUMNS, collect_task, progress
-from odyssey.sweep.worker import init_storage, run_worker
+from odyssey.sweep.studies import init_storage
+from odyssey.sweep.worker import run_worker
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +26,15 @@ def swept(tmp_path_factory) -> dict:
     cfg = tiny_config(root, n_trials=2, variants=["V", "NP"])
     url = default_storage_url(root)
     specs = [StudySpec.from_config(cfg, "adding", v) for v in ("V", "NP")]
-    init_storage(url, specs, None)
-    run_worker(specs[0], url, None)
-    run_worker(specs[1], url, None, max_trials=1)
+    init_storage(specs, Locations(url))
+    run_worker(specs[0], Locations(url))
+    run_worker(specs[1], Locations(url), max_trials=1)
     return cfg
 
 
 def test_table_has_one_row_per_finished_trial_and_matches_storage(swept, tmp_path: Path) -> None:
     out = tmp_path / "trials" / "adding.csv"
-    frame = collect_task(swept, "adding", out)
+    frame = collect_task(task_specs(swept, "adding"), Locations.from_config(swept), out)
     assert list(frame.columns[: len(COLUMNS)]) == list(COLUMNS)
     extras = list(frame.columns[len(COLUMNS) :])
     assert extras == sorted(["valid_loss", "valid_hit_rate", "test_loss", "test_hit_rate"])
@@ -67,19 +68,22 @@ def test_table_has_one_row_per_finished_trial_and_matches_storage(swept, tmp_pat
 
 def test_low_level_collect_and_progress(swept, tmp_path: Path) -> None:
     url = default_storage_url(swept["results_dir"])
-    frame = collect_task(url, "adding", ["NP"], tmp_path / "np.csv", study="test")
+    np_spec = StudySpec.from_config(swept, "adding", "NP")
+    frame = collect_task([np_spec], Locations(url), tmp_path / "np.csv")
     assert frame.trial.tolist() == [0]
-    table = progress(swept).set_index("variant")
+    table = progress(specs_from_config(swept), Locations(url)).set_index("variant")
     assert table.loc["V", "finished"] == 2 and table.loc["NP", "finished"] == 1
     assert table.loc["NP", "waiting"] == 1 and table.loc["NP", "n_trials"] == 2
     assert bool(table.loc["V", "initialised"])
-    best_v = collect_task(swept, "adding", tmp_path / "a.csv").query("variant == 'V'")
+    best_v = collect_task(task_specs(swept, "adding"), Locations(url), tmp_path / "a.csv").query(
+        "variant == 'V'"
+    )
     assert table.loc["V", "best_valid_metric"] == pytest.approx(best_v.valid_metric.min())
 
 
 def test_progress_before_init_and_unknown_task(tmp_path: Path) -> None:
     cfg = tiny_config(tmp_path / "fresh")
-    table = progress(cfg)
+    table = progress(specs_from_config(cfg), Locations.from_config(cfg))
     assert not table.initialised.any() and table.finished.sum() == 0
     with pytest.raises(ValueError, match="task 'jsb' is not in the config"):
-        collect_task(cfg, "jsb", tmp_path / "x.csv")
+        collect_task(task_specs(cfg, "jsb"), Locations.from_config(cfg), tmp_path / "x.csv")

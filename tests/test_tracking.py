@@ -7,12 +7,11 @@ from pathlib import Path
 
 import optuna
 import pytest
-from engine_support import free_port, mlflow_server, tiny_config
+from engine_support import free_port, init_config, mlflow_server, tiny_config, work
 from mlflow.tracking import MlflowClient
 
 from odyssey.study.locations import default_storage_url, resolve_tracking_uri
 from odyssey.sweep.tracking import record_metrics, trial_tags
-from odyssey.sweep.worker import init_storage, run_worker
 
 
 def _check_runs(client: MlflowClient, cfg: dict, n: int) -> None:
@@ -56,8 +55,8 @@ def _check_runs(client: MlflowClient, cfg: dict, n: int) -> None:
 
 def test_default_sqlite_store_holds_one_finished_run_per_trial(tmp_path: Path) -> None:
     cfg = tiny_config(tmp_path, n_trials=2)
-    init_storage(cfg)
-    run_worker(cfg, "adding", "V")
+    init_config(cfg)
+    work(cfg, "adding", "V")
     client = MlflowClient(resolve_tracking_uri(None, tmp_path))
     assert client.tracking_uri == f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}"
     _check_runs(client, cfg, 2)
@@ -67,15 +66,15 @@ def test_default_sqlite_store_holds_one_finished_run_per_trial(tmp_path: Path) -
 def test_real_mlflow_server_receives_the_sweep(tmp_path: Path) -> None:
     with mlflow_server(tmp_path) as url:
         cfg = tiny_config(tmp_path / "results", n_trials=2, tracking_uri=url)
-        init_storage(cfg)
-        run_worker(cfg, "adding", "V")
+        init_config(cfg)
+        work(cfg, "adding", "V")
         _check_runs(MlflowClient(url), cfg, 2)
 
 
 def test_unreachable_tracking_server_fails_in_one_line(tmp_path: Path) -> None:
     cfg = tiny_config(tmp_path, tracking_uri=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ValueError, match=r"tracking server http://127\.0\.0\.1:\d+ is unreachable"):
-        init_storage(cfg)
+        init_config(cfg)
 
 
 def test_tags_metrics_and_switching_tracking_off(tmp_path: Path) -> None:

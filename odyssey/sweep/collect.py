@@ -1,7 +1,7 @@
 """Export the storage to one tidy trials table per task (docs/contracts.md, "The trials table").
 
 One row per finished trial (COMPLETE, or PRUNED) of every (task, variant) study: exactly the
-slots ``0 .. n_trials - 1`` that have finished (:mod:`odyssey.sweep.worker`), so a trial that was
+slots ``0 .. n_trials - 1`` that have finished (:mod:`odyssey.sweep.slots`), so a trial that was
 run again after a crash appears once. Columns are those of the contract, in its order, followed by
 ``valid_<name>`` and ``test_<name>`` for every extra metric of the task (sorted by name). The
 ``trial`` column is the slot (the parameter-set index k). Written as CSV and, beside it, Parquet
@@ -15,10 +15,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from odyssey.sweep.worker import StudySpec, finished_slots, trial_params
+from odyssey.study.locations import Locations, is_rdb
+from odyssey.study.space import trial_params
+from odyssey.study.spec import StudySpec
+from odyssey.sweep.slots import finished_slots
+from odyssey.sweep.storage import load_study, open_storage
 from odyssey.trials_table import COLUMNS
 from tasks.base import atomic_write
 
@@ -61,28 +66,15 @@ def _row(task: str, variant: str, slot: int, trial: Any) -> dict[str, Any]:
     return row
 
 
-def trials_frame(
-    storage_url: str,
-    task: str,
-    variants: Sequence[str],
-    *,
-    study: str = "odyssey",
-    n_trials: int | None = None,
-) -> pd.DataFrame:
-    """The trials table of ``task`` over ``variants`` (no file written).
-
-    ``n_trials``: the slots to take (default: each study's own ``n_trials``).
-    """
-    from odyssey.sweep.storage import load_study, open_storage
-
+def trials_frame(specs: Sequence[StudySpec], storage_url: str) -> pd.DataFrame:
+    """The trials table of the studies ``specs`` of one task (no file written): the finished
+    slots below each study's ``n_trials``."""
     storage = open_storage(storage_url, create=False)
     rows = []
-    for variant in variants:
-        name = f"{study}.{task}.{variant}"
-        loaded = load_study(storage, name, storage_url)
-        limit = n_trials if n_trials is not None else int(loaded.user_attrs.get("n_trials", 0))
-        done = finished_slots(loaded.get_trials(deepcopy=False), limit)
-        rows.extend(_row(task, variant, slot, done[slot]) for slot in sorted(done))
+    for spec in specs:
+        loaded = load_study(storage, spec.name, storage_url)
+        done = finished_slots(loaded.get_trials(deepcopy=False), spec.n_trials)
+        rows.extend(_row(spec.task, spec.variant, slot, done[slot]) for slot in sorted(done))
     frame = pd.DataFrame(rows, columns=None if rows else list(COLUMNS))
     extras = sorted(c for c in frame.columns if c not in COLUMNS)
     frame = frame.reindex(columns=[*COLUMNS, *extras])
@@ -101,72 +93,39 @@ def trials_frame(
     return frame
 
 
-def _atomic(path: Path, write: Any) -> None:
-    # temp file + rename; the file gets the umask's mode (mkstemp alone would leave it 0o600)
-    atomic_write(path, write)
-
-
 def write_table(frame: pd.DataFrame, out_csv: str | Path) -> Path:
-    """Write ``frame`` to ``out_csv`` and to the Parquet file beside it; return the CSV path."""
+    """Write ``frame`` to ``out_csv`` and to the Parquet file beside it; return the CSV path.
+
+    Each file is written to a temporary file and renamed (``tasks.base.atomic_write``: the file
+    gets the umask's mode, so a shared folder's tables stay readable).
+    """
     out = Path(out_csv)
-    _atomic(out, lambda tmp: frame.to_csv(tmp, index=False))
-    _atomic(out.with_suffix(".parquet"), lambda tmp: frame.to_parquet(tmp, index=False))
+    atomic_write(out, lambda tmp: frame.to_csv(tmp, index=False))
+    atomic_write(out.with_suffix(".parquet"), lambda tmp: frame.to_parquet(tmp, index=False))
     return out
 
 
 def collect_task(
-    config_or_storage: Mapping[str, Any] | str,
-    task: str,
-    variants_or_out: Sequence[str] | str | Path,
-    out_csv: str | Path | None = None,
-    *,
-    study: str = "odyssey",
+    specs: Sequence[StudySpec], locations: Locations, out_csv: str | Path
 ) -> pd.DataFrame:
-    """Write the trials table of ``task``; return it.
-
-    ``collect_task(cfg, task, out_csv)`` for a validated config (its variants and ``n_trials``), or
-    ``collect_task(storage_url, task, variants, out_csv, study=...)``.
-    """
-    if isinstance(config_or_storage, Mapping):
-        cfg = config_or_storage
-        from odyssey.sweep.worker import _settings
-
-        _, storage_url, _ = _settings(cfg)
-        if task not in cfg["tasks"]:
-            raise ValueError(
-                f"task {task!r} is not in the config (tasks: {', '.join(cfg['tasks'])})"
-            )
-        out = Path(variants_or_out)  # type: ignore[arg-type]
-        frame = trials_frame(
-            storage_url,
-            task,
-            list(cfg["variants"]),
-            study=str(cfg.get("study", "odyssey")),
-            n_trials=int(cfg["tasks"][task]["n_trials"]),
-        )
-    else:
-        if out_csv is None:
-            raise ValueError("collect_task(storage_url, task, variants, out_csv): out_csv missing")
-        out = Path(out_csv)
-        frame = trials_frame(str(config_or_storage), task, list(variants_or_out), study=study)
-    write_table(frame, out)
+    """Write the trials table of the studies ``specs`` (one task, one per variant); return it."""
+    tasks = sorted({spec.task for spec in specs})
+    if len(tasks) != 1:
+        raise ValueError(f"collect_task: the studies of one task are needed, got {tasks or 'none'}")
+    frame = trials_frame(specs, locations.storage_url)
+    write_table(frame, out_csv)
     return frame
 
 
-def progress(cfg: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per (task, variant) study: trial counts by state, diverged, best validation metric.
+def progress(specs: Sequence[StudySpec], locations: Locations) -> pd.DataFrame:
+    """One row per study: trial counts by state, diverged, best validation metric.
 
     A study that is not initialised yet shows ``initialised = False`` and zero counts.
     """
-    from odyssey.sweep.storage import open_storage
-    from odyssey.sweep.worker import _settings, specs_from_config
-
-    _, storage_url, _ = _settings(cfg)
-    storage = None
-    if "://" in storage_url or Path(storage_url).exists():
-        storage = open_storage(storage_url, create=False)
+    url = locations.storage_url
+    storage = open_storage(url, create=False) if is_rdb(url) or Path(url).exists() else None
     rows = []
-    for spec in specs_from_config(cfg):
+    for spec in specs:
         row: dict[str, Any] = {
             "task": spec.task,
             "variant": spec.variant,
@@ -210,8 +169,6 @@ def progress(cfg: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _trials_or_none(storage: Any, spec: StudySpec) -> list[Any] | None:
-    import optuna
-
     if storage is None:
         return None
     try:

@@ -9,7 +9,7 @@ Two kinds, chosen by the config's ``storage`` key:
   ``mysql+pymysql://...``): Optuna's RDB storage, for clusters.
 
 A plain path (no ``://``) is taken as a journal file. The schema of an RDB storage is created once,
-by :func:`odyssey.sweep.worker.init_storage`, because two processes creating it at the same moment
+by :func:`odyssey.sweep.studies.init_storage`, because two processes creating it at the same moment
 race (shared/NOTES.md); workers open it with ``create=False``. An unreachable database fails with
 one line that names the URL (password hidden) and the driver's first line of error.
 """

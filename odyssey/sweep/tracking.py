@@ -1,7 +1,7 @@
 """MLflow tracking of sweeps (DESIGN.md section 3, "Tracking").
 
 Layout: one MLflow experiment per task (``<study>.<task>``); one parent run per (task, variant)
-study, created once by :func:`odyssey.sweep.worker.init_storage` (its run id is kept as the Optuna
+study, created once by :func:`odyssey.sweep.studies.init_storage` (its run id is kept as the Optuna
 study's user attribute ``mlflow_parent_run_id``); one child run per trial with the hyperparameters
 and budget as params, per-epoch metrics (``train_loss``, ``valid_metric``, step = epoch), the final
 metrics, and tags (task, variant, trial, Optuna trial number, seed, git commit, device, package

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from joblog import redirect
 
-from odyssey.sweep.worker import init_storage
+from odyssey.study.locations import Locations
+from odyssey.study.spec import task_specs
+from odyssey.sweep.studies import init_storage
 
-cfg = dict(snakemake.config)
-cfg["tasks"] = {task: cfg["tasks"][task] for task in snakemake.params.tasks}
+cfg = snakemake.config
+tasks = list(snakemake.params.tasks)
 with redirect(snakemake.log[0]):
-    init_storage(cfg)
-    Path(snakemake.output[0]).write_text(json.dumps({"tasks": list(cfg["tasks"])}) + "\n")
+    init_storage([s for task in tasks for s in task_specs(cfg, task)], Locations.from_config(cfg))
+    Path(snakemake.output[0]).write_text(json.dumps({"tasks": tasks}) + "\n")

@@ -10,22 +10,29 @@ from pathlib import Path
 
 from joblog import redirect
 
-from odyssey.cli import exit_now
+from odyssey.fast_exit import exit_now
+from odyssey.study.locations import Locations
+from odyssey.study.spec import StudySpec
 from odyssey.sweep.worker import run_worker
 
-cfg = dict(snakemake.config)
-cfg["threads_per_worker"] = snakemake.threads
+cfg = snakemake.config
 task, variant = snakemake.wildcards.task, snakemake.wildcards.variant
 worker = int(snakemake.wildcards.worker)
 with redirect(snakemake.log[0]):
     print(
         f"worker {worker} of study {task}/{variant}: device={cfg['device']} "
-        f"threads={cfg['threads_per_worker']} "
+        f"threads={snakemake.threads} "
         f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')} "
         f"SLURM_JOB_ID={os.environ.get('SLURM_JOB_ID', '')}",
         flush=True,
     )
-    ran = run_worker(cfg, task, variant, worker_index=worker)
+    ran = run_worker(
+        StudySpec.from_config(cfg, task, variant),
+        Locations.from_config(cfg),
+        device=cfg["device"],
+        threads=snakemake.threads,
+        worker_index=worker,
+    )
     done = {"task": task, "variant": variant, "worker": worker, "trials_run": ran}
     Path(snakemake.output[0]).write_text(json.dumps(done) + "\n")
 
