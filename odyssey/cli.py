@@ -17,6 +17,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from odyssey import cli_report
+from odyssey.study.budget import LOSS_SCALES, OPTIMIZERS, PAPER_BUDGET
+
 PROG = "odyssey"
 
 
@@ -34,12 +37,6 @@ def _setup_logging(verbose: bool = False) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     except ImportError:  # pragma: no cover - optuna is a dependency
         pass
-
-
-def _load_config(path: str) -> dict[str, Any]:
-    from odyssey.study import config
-
-    return config.load(path)
 
 
 def _parse_option(text: str) -> tuple[str, Any]:
@@ -120,11 +117,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    from odyssey.study.config import load
     from odyssey.study.locations import Locations, redact
     from odyssey.study.spec import specs_from_config
     from odyssey.sweep.studies import init_storage
 
-    cfg = _load_config(args.config)
+    cfg = load(args.config)
     specs, where = specs_from_config(cfg), Locations.from_config(cfg)
     init_storage(specs, where)
     logging.getLogger("odyssey").info(
@@ -137,11 +135,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    from odyssey.study.config import load
     from odyssey.study.locations import Locations
     from odyssey.study.spec import StudySpec
     from odyssey.sweep.worker import run_worker
 
-    cfg = _load_config(args.config)
+    cfg = load(args.config)
     ran = run_worker(
         StudySpec.from_config(cfg, args.task, args.variant),
         Locations.from_config(cfg),
@@ -156,22 +155,24 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
+    from odyssey.study.config import load
     from odyssey.study.locations import Locations
     from odyssey.study.spec import task_specs
     from odyssey.sweep.collect import collect_task
 
-    cfg = _load_config(args.config)
+    cfg = load(args.config)
     frame = collect_task(task_specs(cfg, args.task), Locations.from_config(cfg), args.out)
     print(json.dumps({"out": str(args.out), "rows": len(frame)}))
     return 0
 
 
 def _cmd_progress(args: argparse.Namespace) -> int:
+    from odyssey.study.config import load
     from odyssey.study.locations import Locations
     from odyssey.study.spec import specs_from_config
     from odyssey.sweep.collect import progress
 
-    cfg = _load_config(args.config)
+    cfg = load(args.config)
     frame = progress(specs_from_config(cfg), Locations.from_config(cfg))
     if args.json:
         print(frame.to_json(orient="records"))
@@ -209,12 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
     p = sub.add_parser("variants", help="list the recurrent variants and parameter formulas")
     p.set_defaults(func=_cmd_variants)
     p = sub.add_parser("tasks", help="list the tasks with their metric and direction")
     p.set_defaults(func=_cmd_tasks)
+    _add_train(sub)
+    _add_sweep_commands(sub)
+    cli_report.register(sub)
+    return parser
 
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    """``odyssey train``: one trial; the budget options default to the paper's budget."""
     p = sub.add_parser(
         "train",
         help="train one trial and print its record as JSON",
@@ -222,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(Greff et al. 2017, Sec. IV-B) unless told otherwise; the record goes to stdout as JSON, "
         "a live progress line to stderr when it is a terminal.",
     )
+    paper = PAPER_BUDGET
     p.add_argument("--task", required=True, help="task name (see `odyssey tasks`)")
     p.add_argument(
         "--task-option",
@@ -236,40 +244,69 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--momentum", type=float, default=0.9, help="momentum mu (default 0.9)")
     p.add_argument("--input-noise", type=float, default=0.0, help="input noise std (default 0)")
     p.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
-    p.add_argument("--batch-size", type=int, default=1, help="sequences per update (paper: 1)")
-    p.add_argument("--max-epochs", type=int, default=150, help="epoch limit (paper: 150)")
-    p.add_argument("--patience", type=int, default=15, help="early-stopping patience (paper: 15)")
-    p.add_argument("--time-limit", type=float, default=None, help="wall-clock limit in seconds")
     p.add_argument(
-        "--optimizer",
-        default="sgd_nesterov",
-        choices=["sgd_nesterov", "sgd_momentum", "sgd", "adam"],
-        help="default: the paper's",
+        "--batch-size",
+        type=int,
+        default=paper.batch_size,
+        help=f"sequences per update (paper: {paper.batch_size})",
     )
-    p.add_argument("--clip-gradient", type=float, default=None, help="clip to [-c, c] (off)")
-    p.add_argument("--loss-scale", default="sum", choices=["sum", "mean"], help="paper: sum")
-    p.add_argument("--init", default="paper", help="weight init (paper: N(0, 0.1))")
+    p.add_argument(
+        "--max-epochs",
+        type=int,
+        default=paper.max_epochs,
+        help=f"epoch limit (paper: {paper.max_epochs})",
+    )
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=paper.patience,
+        help=f"early-stopping patience (paper: {paper.patience})",
+    )
+    p.add_argument(
+        "--time-limit", type=float, default=paper.time_limit_s, help="wall-clock limit in seconds"
+    )
+    p.add_argument(
+        "--optimizer", default=paper.optimizer, choices=OPTIMIZERS, help="default: the paper's"
+    )
+    p.add_argument(
+        "--clip-gradient", type=float, default=paper.clip_gradient, help="clip to [-c, c] (off)"
+    )
+    p.add_argument(
+        "--loss-scale",
+        default=paper.loss_scale,
+        choices=LOSS_SCALES,
+        help=f"paper: {paper.loss_scale}",
+    )
+    p.add_argument("--init", default=paper.init, help="weight init (paper: N(0, 0.1))")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast (CUDA only)")
     p.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N (default cpu)")
     p.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
     p.add_argument("--compact", action="store_true", help="JSON on one line")
     p.set_defaults(func=_cmd_train)
 
-    def with_config(name: str, handler: Any, help_text: str, description: str) -> Any:
-        """A subcommand that reads a study config (``--config``)."""
-        sp = sub.add_parser(name, help=help_text, description=description)
-        sp.add_argument("--config", required=True, help="config YAML (see config/README.md)")
-        sp.set_defaults(func=handler)
-        return sp
 
-    with_config(
+def add_config_command(
+    sub: argparse._SubParsersAction, name: str, handler: Any, help_text: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand that reads a study config (``--config``); its handler gets the namespace."""
+    p = sub.add_parser(name, help=help_text, description=description)
+    p.add_argument("--config", required=True, help="config YAML (see config/README.md)")
+    p.set_defaults(func=handler)
+    return p
+
+
+def _add_sweep_commands(sub: argparse._SubParsersAction) -> None:
+    """``init``, ``worker``, ``collect`` and ``progress``: a config's studies."""
+    add_config_command(
+        sub,
         "init",
         _cmd_init,
         "create every study and the MLflow store of a config (once, before workers)",
         "Create the Optuna studies (enqueue their trials) and the MLflow experiments and parent "
         "runs of a config. Safe to re-run; raising n_trials enqueues the new trials.",
     )
-    p = with_config(
+    p = add_config_command(
+        sub,
         "worker",
         _cmd_worker,
         "run trials of one (task, variant) study until it has n_trials finished trials",
@@ -281,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-trials", type=int, default=None, help="stop after this many trials")
     p.add_argument("--device", default=None, help="override the config's device")
     p.add_argument("--threads", type=int, default=None, help="override threads_per_worker")
-    p = with_config(
+    p = add_config_command(
+        sub,
         "collect",
         _cmd_collect,
         "write the trials table of one task (CSV and Parquet)",
@@ -289,21 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--task", required=True, help="task to collect")
     p.add_argument("--out", required=True, help="CSV path; the Parquet file goes beside it")
-    p = with_config(
+    p = add_config_command(
+        sub,
         "progress",
         _cmd_progress,
         "finished, running, waiting and failed trials of every study of a config",
         "Trial counts by state, diverged trials and the best validation metric per study.",
     )
     p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
-
-    try:
-        from odyssey import cli_report
-    except ImportError:  # the report part is absent in a partial checkout
-        cli_report = None
-    if cli_report is not None:
-        cli_report.register(sub)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

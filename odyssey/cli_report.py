@@ -19,25 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
-
-
-def _load_config(path: str) -> dict[str, Any]:
-    """Load and validate a configuration file through ``odyssey.study.config`` (the pipeline's
-    loader).
-
-    Falls back to a plain YAML read only when ``odyssey.study.config`` is not importable (it is
-    written by another part of the project); the report needs only a few keys and has defaults for
-    the rest.
-    """
-    try:
-        from odyssey.study import config as config_module
-    except ImportError:  # pragma: no cover - only while the pipeline part is missing
-        import yaml
-
-        with open(path, encoding="utf-8") as handle:
-            return dict(yaml.safe_load(handle) or {})
-    return config_module.load(path)
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
@@ -45,11 +26,12 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from odyssey.analysis.analyse import analyse_task
+    from odyssey.study.config import load
 
     search_space = None
     if args.config:
         task = str(pd.read_csv(args.trials, usecols=["task"], nrows=1)["task"].iloc[0])
-        entry = (_load_config(args.config).get("tasks") or {}).get(task) or {}
+        entry = (load(args.config).get("tasks") or {}).get(task) or {}
         search_space = entry.get("search_space")
     result = analyse_task(
         Path(args.trials), Path(args.out), quick=args.quick, search_space=search_space
@@ -70,8 +52,9 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     """Run :func:`odyssey.render.report.build_report` and print the PDF path."""
     from odyssey.render.report import build_report
+    from odyssey.study.config import load
 
-    cfg = _load_config(args.config)
+    cfg = load(args.config)
     gradients = Path(args.gradients) if args.gradients else None
     pdf = build_report(cfg, [Path(p) for p in args.analysis], gradients, Path(args.out))
     print(pdf)
@@ -80,10 +63,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_gradients(args: argparse.Namespace) -> int:
     """Run :func:`odyssey.training.gradients.run_probe` and print the number of rows written."""
+    from odyssey.study.config import load
+    from odyssey.study.probe import ProbeSpec
     from odyssey.training.gradients import run_probe
 
-    cfg = _load_config(args.config)
-    frame = run_probe(cfg, Path(args.out))
+    cfg = load(args.config)
+    frame = run_probe(
+        ProbeSpec.from_config(cfg),
+        Path(args.out),
+        device=cfg["device"],
+        threads=cfg["threads_per_worker"],
+    )
     print(json.dumps({"out": str(args.out), "rows": len(frame)}))
     return 0
 

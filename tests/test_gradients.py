@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import tasks
+from odyssey.study.probe import ProbeSpec
 from odyssey.training import gradients
 
 CFG = {
@@ -26,7 +27,7 @@ CFG = {
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
     out = tmp_path_factory.mktemp("grad") / "gradients.csv"
-    return gradients.run_probe(CFG, out), out
+    return gradients.run_probe(ProbeSpec.from_config(CFG), out), out
 
 
 def _ratio(frame: pd.DataFrame, variant: str, stage: str) -> float:

@@ -166,6 +166,164 @@ def initial_network(
     )
 
 
+class _Training:
+    """The training loop of one trial: optimiser, data order, noise, curves and the best epoch."""
+
+    def __init__(
+        self,
+        task: Any,
+        net: Network,
+        params: Mapping[str, Any],
+        seed: int,
+        budget: Budget,
+        device: str,
+        start: float,
+        callback: Callable[[EpochResult], bool | None] | None,
+    ) -> None:
+        self.task, self.net, self.budget, self.device = task, net, budget, device
+        self.start, self.callback = start, callback
+        self.metric, self.direction = task.metric_name, task.metric_direction
+        self.optimizer = make_optimizer(
+            budget.optimizer, net.parameters(), params["learning_rate"], params["momentum"]
+        )
+        self.train = task.split("train")
+        for name in ("train", "valid", "test"):
+            if len(task.split(name)) == 0:
+                raise ValueError(f"task {task.name!r} has an empty {name} split; give it sequences")
+        valid_batches = _batches(task, task.split("valid"), budget.eval_batch_size, device)
+        self.validate = _Evaluator(task, net, valid_batches, device, budget.amp)
+        self.cached_train = (
+            [task.collate([example]).to(device) for example in self.train]
+            if budget.batch_size == 1
+            else None
+        )
+        self.data_rng = np.random.default_rng(seeds.stream_seed(seed, "data"))
+        self.noise_gen = torch.Generator(device=device)
+        self.noise_gen.manual_seed(seeds.stream_seed(seed, "noise"))
+        self.noise_std = params["input_noise"]
+        self.curves: dict[str, list[float | None]] = {
+            "train_loss": [],
+            "valid_metric": [],
+            "time_s": [],
+        }
+        self.epoch = 0
+
+    def elapsed(self) -> float:
+        """Seconds since the trial started."""
+        return time.perf_counter() - self.start
+
+    def run(self) -> None:
+        """Evaluate the untrained network (epoch 0), then train epoch by epoch until a stop."""
+        self.valid = self.validate()
+        self.best_value, self.best_epoch, self.best_valid = self.valid[self.metric], 0, self.valid
+        self.best_state = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+        self._record_curves(None)
+        self.diverged = not math.isfinite(self.valid[self.metric])
+        self.stop_reason = "diverged" if self.diverged else "max_epochs"
+        if not self.diverged and self._notify(None):
+            self.stop_reason = "pruned"
+        elif not self.diverged:
+            for epoch in range(1, self.budget.max_epochs + 1):
+                self.epoch = epoch
+                reason = self._run_epoch()
+                if reason is not None:
+                    self.stop_reason = reason
+                    break
+
+    def _run_epoch(self) -> str | None:
+        """One epoch and its evaluation; the reason to stop after it, or None."""
+        train_loss, time_up = self._train_pass(self.data_rng.permutation(len(self.train)))
+        if not self.diverged and not _all_finite(self.net):
+            self.diverged = True
+        if not self.diverged:
+            self.valid = self.validate()
+            self.diverged = not math.isfinite(self.valid[self.metric])
+        if self.diverged:
+            self.curves["train_loss"].append(None)
+            self.curves["valid_metric"].append(None)
+            self.curves["time_s"].append(self.elapsed())
+            return "diverged"
+        if _better(self.valid[self.metric], self.best_value, self.direction):
+            self.best_value, self.best_epoch = self.valid[self.metric], self.epoch
+            self.best_valid = self.valid
+            self.best_state = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+        self._record_curves(train_loss)
+        if self._notify(train_loss):
+            return "pruned"
+        if time_up:
+            return "time_limit"
+        if self.epoch - self.best_epoch > self.budget.patience:
+            return "early_stop"
+        return None
+
+    def _train_pass(self, order: np.ndarray) -> tuple[float | None, bool]:
+        """Updates over the training sequences in ``order``: (mean loss, time limit reached).
+
+        A non-finite loss sets ``diverged`` and ends the pass.
+        """
+        budget = self.budget
+        loss_sum, seen = 0.0, 0
+        for first in range(0, len(order), budget.batch_size):
+            if budget.time_limit_s is not None and self.elapsed() >= budget.time_limit_s:
+                return (loss_sum / seen if seen else None), True
+            batch = self._batch_at(order[first : first + budget.batch_size])
+            loss = self._step(batch)
+            if not math.isfinite(loss):
+                self.diverged = True
+                break
+            loss_sum += loss * len(batch)
+            seen += len(batch)
+        return (loss_sum / seen if seen else None), False
+
+    def _batch_at(self, indices: np.ndarray) -> Any:
+        if self.cached_train is not None:
+            return self.cached_train[int(indices[0])]
+        return self.task.collate([self.train[int(i)] for i in indices]).to(self.device)
+
+    def _step(self, batch: Any) -> float:
+        """One update on ``batch`` (Gaussian input noise on its valid steps); its loss."""
+        task, net, budget = self.task, self.net, self.budget
+        x = batch.x  # (B, T, F)
+        if self.noise_std > 0:
+            noise = torch.randn(x.shape, generator=self.noise_gen, device=self.device)  # (B, T, F)
+            x = x + noise * self.noise_std * batch.mask.unsqueeze(2)  # noise on valid steps only
+
+        def closure() -> torch.Tensor:
+            self.optimizer.zero_grad(set_to_none=True)
+            with devices.autocast(self.device, budget.amp):
+                logits = net(x, batch.lengths)  # (B, T, output_size)
+            loss = task.loss(logits.float(), batch)
+            if budget.loss_scale == "mean" and task.target_kind == "per_step":
+                loss = loss * (len(batch) / batch.mask.sum())  # per-step mean of each sequence
+            loss.backward()
+            if budget.clip_gradient is not None:
+                torch.nn.utils.clip_grad_value_(net.parameters(), budget.clip_gradient)
+            return loss
+
+        return float(self.optimizer.step(closure).detach())
+
+    def _record_curves(self, train_loss: float | None) -> None:
+        self.curves["train_loss"].append(train_loss)
+        self.curves["valid_metric"].append(self.valid[self.metric])
+        self.curves["time_s"].append(self.elapsed())
+
+    def _notify(self, train_loss: float | None) -> bool:
+        """Call the per-epoch callback; True if it asks to stop (prune) the trial."""
+        if self.callback is None:
+            return False
+        result = EpochResult(
+            self.epoch,
+            train_loss,
+            self.valid[self.metric],
+            dict(self.valid),
+            self.best_epoch,
+            self.best_value,
+            self.elapsed(),
+            self.budget.max_epochs,
+        )
+        return bool(self.callback(result))
+
+
 def train_trial(
     task: Any,
     variant: str,
@@ -195,128 +353,11 @@ def train_trial(
     dev = devices.select_device(device)
     devices.set_threads(threads)
     devices.configure_determinism(dev)
-    direction = task.metric_direction
-    metric = task.metric_name
-
     net = initial_network(task, variant, params, seed, budget).to(dev)
     n_params = net.num_parameters()
-    optimizer = make_optimizer(
-        budget.optimizer, net.parameters(), params["learning_rate"], params["momentum"]
-    )
-    train = task.split("train")
-    for name in ("train", "valid", "test"):
-        if len(task.split(name)) == 0:
-            raise ValueError(f"task {task.name!r} has an empty {name} split; give it sequences")
-    validate = _Evaluator(
-        task, net, _batches(task, task.split("valid"), budget.eval_batch_size, dev), dev, budget.amp
-    )
-    cached_train = (
-        [task.collate([example]).to(dev) for example in train] if budget.batch_size == 1 else None
-    )
-    data_rng = np.random.default_rng(seeds.stream_seed(seed, "data"))
-    noise_gen = torch.Generator(device=dev)
-    noise_gen.manual_seed(seeds.stream_seed(seed, "noise"))
-    noise_std = params["input_noise"]
-
-    def batch_at(indices: np.ndarray) -> Any:
-        if cached_train is not None:
-            return cached_train[int(indices[0])]
-        return task.collate([train[int(i)] for i in indices]).to(dev)
-
-    def step(batch: Any) -> float:
-        x = batch.x  # (B, T, F)
-        if noise_std > 0:
-            noise = torch.randn(x.shape, generator=noise_gen, device=dev)  # (B, T, F)
-            x = x + noise * noise_std * batch.mask.unsqueeze(2)  # noise on valid steps only
-
-        def closure() -> torch.Tensor:
-            optimizer.zero_grad(set_to_none=True)
-            with devices.autocast(dev, budget.amp):
-                logits = net(x, batch.lengths)  # (B, T, output_size)
-            loss = task.loss(logits.float(), batch)
-            if budget.loss_scale == "mean" and task.target_kind == "per_step":
-                loss = loss * (len(batch) / batch.mask.sum())  # per-step mean of each sequence
-            loss.backward()
-            if budget.clip_gradient is not None:
-                torch.nn.utils.clip_grad_value_(net.parameters(), budget.clip_gradient)
-            return loss
-
-        return float(optimizer.step(closure).detach())
-
-    curves: dict[str, list[float | None]] = {"train_loss": [], "valid_metric": [], "time_s": []}
-    valid = validate()
-    best_value, best_epoch, best_valid = valid[metric], 0, valid
-    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    curves["train_loss"].append(None)
-    curves["valid_metric"].append(valid[metric])
-    curves["time_s"].append(time.perf_counter() - start)
-    diverged = not math.isfinite(valid[metric])
-    stop_reason = "diverged" if diverged else "max_epochs"
-    epoch = 0
-
-    def notify(train_loss: float | None) -> bool:
-        if callback is None:
-            return False
-        result = EpochResult(
-            epoch,
-            train_loss,
-            valid[metric],
-            dict(valid),
-            best_epoch,
-            best_value,
-            time.perf_counter() - start,
-            budget.max_epochs,
-        )
-        return bool(callback(result))
-
-    if not diverged and notify(None):
-        stop_reason = "pruned"
-    elif not diverged:
-        for epoch in range(1, budget.max_epochs + 1):  # noqa: B007 - epoch is read after the loop
-            order = data_rng.permutation(len(train))
-            loss_sum, seen, time_up = 0.0, 0, False
-            for first in range(0, len(order), budget.batch_size):
-                if budget.time_limit_s is not None and (
-                    time.perf_counter() - start >= budget.time_limit_s
-                ):
-                    time_up = True
-                    break
-                batch = batch_at(order[first : first + budget.batch_size])
-                loss = step(batch)
-                if not math.isfinite(loss):
-                    diverged = True
-                    break
-                loss_sum += loss * len(batch)
-                seen += len(batch)
-            train_loss = loss_sum / seen if seen else None
-            if not diverged and not _all_finite(net):
-                diverged = True
-            if not diverged:
-                valid = validate()
-                diverged = not math.isfinite(valid[metric])
-            if diverged:
-                curves["train_loss"].append(None)
-                curves["valid_metric"].append(None)
-                curves["time_s"].append(time.perf_counter() - start)
-                stop_reason = "diverged"
-                break
-            if _better(valid[metric], best_value, direction):
-                best_value, best_epoch, best_valid = valid[metric], epoch, valid
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            curves["train_loss"].append(train_loss)
-            curves["valid_metric"].append(valid[metric])
-            curves["time_s"].append(time.perf_counter() - start)
-            if notify(train_loss):
-                stop_reason = "pruned"
-                break
-            if time_up:
-                stop_reason = "time_limit"
-                break
-            if epoch - best_epoch > budget.patience:
-                stop_reason = "early_stop"
-                break
-
-    net.load_state_dict(best_state)
+    training = _Training(task, net, params, seed, budget, dev, start, callback)
+    training.run()
+    net.load_state_dict(training.best_state)
     test_batches = _batches(task, task.split("test"), budget.eval_batch_size, dev)
     test = _Evaluator(task, net, test_batches, dev, budget.amp)()
     record = TrialRecord(
@@ -324,25 +365,25 @@ def train_trial(
         variant=variant,
         params=dict(params),
         seed=int(seed),
-        metric_name=metric,
-        metric_direction=direction,
-        valid_metric=float(best_value),
-        test_metric=float(test[metric]),
-        valid_metrics={k: float(v) for k, v in best_valid.items()},
+        metric_name=task.metric_name,
+        metric_direction=task.metric_direction,
+        valid_metric=float(training.best_value),
+        test_metric=float(test[task.metric_name]),
+        valid_metrics={k: float(v) for k, v in training.best_valid.items()},
         test_metrics={k: float(v) for k, v in test.items()},
-        best_epoch=best_epoch,
-        epochs=epoch,
-        stop_reason=stop_reason,
-        diverged=diverged,
+        best_epoch=training.best_epoch,
+        epochs=training.epoch,
+        stop_reason=training.stop_reason,
+        diverged=training.diverged,
         n_params=n_params,
         wall_time_s=time.perf_counter() - start,
-        curves=curves,
+        curves=training.curves,
         budget=budget.to_dict(),
         provenance=provenance.collect(dev, threads),
         model=net if keep_model else None,
     )
     if not keep_model:
-        del net
+        del net, training
         with contextlib.suppress(Exception):
             if dev.startswith("cuda"):
                 torch.cuda.empty_cache()
