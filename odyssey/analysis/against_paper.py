@@ -178,7 +178,7 @@ def compare_numbers(analysis: dict) -> dict[str, Any] | None:
     factor = 100.0 if dataset.unit == "%" else 1.0
     summary = {r["variant"]: r for r in analysis["summary_all"]}
     top = {r["variant"]: r for r in analysis["summary_top10"]}
-    best = _overall_best(analysis)
+    best = overall_best(analysis)
     rows.append(
         [
             "best trial by validation (test)",
@@ -224,7 +224,7 @@ def compare_numbers(analysis: dict) -> dict[str, Any] | None:
     }
 
 
-def _overall_best(analysis: dict) -> tuple[str, float] | None:
+def overall_best(analysis: dict) -> tuple[str, float] | None:
     """(variant, test value) of the best trial by validation over all variants."""
     rows = [r for r in analysis["summary_all"] if r.get("best_valid") is not None]
     if not rows:

@@ -27,18 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from odyssey.analysis import fanova as fa
 from odyssey.analysis import stats
+from odyssey.analysis.caveats import find_caveats
+from odyssey.analysis.importance import fanova_scope
 from odyssey.trials_table import ANALYSIS_COLUMNS
-
-#: Trials per variant below which the Welch tests are not treated as findings (issue 5).
-MIN_TRIALS_WELCH = 30
-#: Trials per variant in the best 10 % below which the top-10 % tests are not findings (paper: 20).
-MIN_TOP_WELCH = 10
-#: Finite trials in a scope below which the fANOVA is shown only with a caveat ("a few dozen").
-MIN_TRIALS_FANOVA = 36
-#: Finite trials in a scope below which the fANOVA is not computed at all.
-MIN_TRIALS_FANOVA_COMPUTE = 8
 
 
 def load_trials(trials_csv: Path) -> pd.DataFrame:
@@ -105,104 +97,6 @@ def _variant_table(trials: pd.DataFrame, direction: str) -> pd.DataFrame:
     return summary
 
 
-def _fanova_scope(
-    trials: pd.DataFrame,
-    scope: str,
-    out_rows: list,
-    curves: list,
-    surfaces: dict,
-    search_space: dict | None = None,
-) -> dict:
-    """Run the fANOVA (module odyssey.analysis.fanova) on one scope; append its rows and return its
-    JSON."""
-    values = trials["test_metric"].astype(float).to_numpy()
-    ok = np.isfinite(values)
-    x = fa.design_matrix(trials[ok])
-    y = values[ok]
-    n = int(ok.sum())
-    result: dict[str, Any] = {"scope": scope, "n": n}
-    if n < MIN_TRIALS_FANOVA_COMPUTE or np.ptp(y) == 0:
-        result["status"] = "omitted"
-        result["reason"] = (
-            f"{n} trials with finite test metric (at least {MIN_TRIALS_FANOVA_COMPUTE} needed)"
-            if n < MIN_TRIALS_FANOVA_COMPUTE
-            else "the test metric is the same in every trial"
-        )
-        return result
-    model = fa.ForestAnova(x, y, n_trees=100, seed=0, search_space=search_space)
-    result["bounds"] = {k: model.bounds[i].tolist() for i, k in enumerate(fa.KEYS)}
-    result["box"] = "configured search space" if search_space else "observed range"
-    shares = model.shares()
-    result["status"] = "ok" if n >= MIN_TRIALS_FANOVA else "caveat"
-    if result["status"] == "caveat":
-        result["reason"] = (
-            f"only {n} trials: a forest of this size describes noise as much as structure "
-            f"(at least {MIN_TRIALS_FANOVA} wanted)"
-        )
-    result["trees_used"] = shares["trees_used"]
-    result["main"] = {k: v[0] for k, v in shares["main"].items()}
-    result["main_std"] = {k: v[1] for k, v in shares["main"].items()}
-    result["pairs"] = {k: v[0] for k, v in shares["pairs"].items()}
-    result["pairs_std"] = {k: v[1] for k, v in shares["pairs"].items()}
-    result["higher_order"] = shares["higher_order"][0]
-    result["interactions_total"] = 1.0 - sum(result["main"].values())
-    ranking = sorted(result["main"], key=lambda k: -result["main"][k])
-    result["ranking"] = ranking
-    result["top_pair"] = max(result["pairs"], key=lambda k: result["pairs"][k])
-    for key, share in result["main"].items():
-        out_rows.append(
-            {"scope": scope, "term": key, "share": share, "std": result["main_std"][key]}
-        )
-    for key, share in result["pairs"].items():
-        out_rows.append(
-            {"scope": scope, "term": key, "share": share, "std": result["pairs_std"][key]}
-        )
-    out_rows.append(
-        {
-            "scope": scope,
-            "term": "higher_order",
-            "share": result["higher_order"],
-            "std": shares["higher_order"][1],
-        }
-    )
-    # The paper's Fig. 4 also shows the predicted training time (dashed, right axis).
-    wall = trials.loc[ok, "wall_time_s"].astype(float).to_numpy()
-    time_model = (
-        fa.ForestAnova(x, wall, n_trees=100, seed=0, search_space=search_space)
-        if np.isfinite(wall).all() and np.ptp(wall) > 0
-        else None
-    )
-    for d, dim in enumerate(fa.DIMENSIONS):
-        curve = model.marginal_curve(d)
-        curve.insert(0, "target", "test_metric")
-        curve.insert(0, "hyperparameter", dim.key)
-        curve.insert(0, "scope", scope)
-        curves.append(curve)
-        if time_model is not None:
-            timing = time_model.marginal_curve(d)
-            timing.insert(0, "target", "wall_time_s")
-            timing.insert(0, "hyperparameter", dim.key)
-            timing.insert(0, "scope", scope)
-            curves.append(timing)
-        # End-to-end change of the marginal (the direction of the paper's Fig. 4 trends).
-        result.setdefault("trend", {})[dim.key] = float(
-            curve["mean"].iloc[-1] - curve["mean"].iloc[0]
-        )
-        result.setdefault("trend_band", {})[dim.key] = float(curve["std"].mean())
-    surfaces[scope] = {f"{fa.KEYS[a]}|{fa.KEYS[b]}": model.pair_surface(a, b) for a, b in fa.PAIRS}
-    # Optuna's evaluator as a cross-check of the main effects (both normalised over main effects).
-    ours = np.array([result["main"][k] for k in fa.KEYS])
-    ours_norm = ours / ours.sum() if ours.sum() > 0 else ours
-    theirs = fa.optuna_main_effects(x, y, seed=0, bounds=model.bounds)
-    result["optuna"] = theirs
-    result["main_normalised"] = dict(zip(fa.KEYS, ours_norm.tolist(), strict=True))
-    diffs = {k: float(ours_norm[i] - theirs[k]) for i, k in enumerate(fa.KEYS)}
-    result["optuna_diff"] = diffs
-    result["optuna_max_abs_diff"] = float(max(abs(v) for v in diffs.values()))
-    result["optuna_same_top"] = bool(max(theirs, key=lambda k: theirs[k]) == ranking[0])
-    return result
-
-
 def _cost(trials: pd.DataFrame) -> pd.DataFrame:
     """Training time and parameters per variant (issue 5, 'Cost')."""
     rows = []
@@ -249,48 +143,6 @@ def _provenance(frame: pd.DataFrame) -> dict:
     return out
 
 
-def _caveats(
-    quick: bool, per_variant: dict[str, int], top_k: dict[str, int], frame: pd.DataFrame
-) -> tuple[list[str], dict[str, bool]]:
-    """Caveats to print and which statistics may be read as findings."""
-    caveats: list[str] = []
-    n_min = min(per_variant.values()) if per_variant else 0
-    top_min = min(top_k.values()) if top_k else 0
-    all_diverged = bool(len(frame)) and bool(frame["diverged"].all())
-    has_ref = stats.REFERENCE in per_variant
-    if quick:
-        caveats.append(
-            "Quick study: small budgets and few trials. The numbers check the pipeline; they are "
-            "not findings about the variants."
-        )
-    if n_min < MIN_TRIALS_WELCH:
-        caveats.append(
-            f"At most {n_min} trials for some variant (fewer than {MIN_TRIALS_WELCH}): Welch tests "
-            "against V have little power and their outcomes are not reported as findings."
-        )
-    if n_min <= 1:
-        caveats.append(
-            "A single trial per variant: no variance, so no t-test, effect size or box plot spread."
-        )
-    if top_min < MIN_TOP_WELCH:
-        caveats.append(
-            f"The best 10 % holds only {top_min} trial(s) per variant (the paper had 20): the "
-            "top-10 % statistics are descriptive only."
-        )
-    if all_diverged:
-        caveats.append(
-            "Every trial diverged: the metrics are those of the last finite epoch (often the "
-            "untrained network), so no comparison is meaningful."
-        )
-    if not has_ref:
-        caveats.append("V is absent from this table: no comparison against the vanilla LSTM.")
-    reliable = {
-        "welch_all": (not quick) and n_min >= MIN_TRIALS_WELCH and not all_diverged and has_ref,
-        "welch_top": (not quick) and top_min >= MIN_TOP_WELCH and not all_diverged and has_ref,
-    }
-    return caveats, reliable
-
-
 def analyse_task(
     trials_csv: Path | str,
     out_dir: Path | str,
@@ -311,7 +163,6 @@ def analyse_task(
         raise ValueError(f"{trials_csv}: the trials table is empty")
     pruned = frame[frame["state"].astype(str).str.upper() == "PRUNED"]
     done = frame[frame["state"].astype(str).str.upper() == "COMPLETE"].copy()
-    task = str(frame["task"].iloc[0])
     metric_name = str(frame["metric_name"].iloc[0])
     direction = str(frame["metric_direction"].iloc[0])
     variants = stats.order_variants(done["variant"].unique())
@@ -319,41 +170,12 @@ def analyse_task(
     top = stats.top_fraction(done, direction)
     done["top10"] = done.index.isin(top.index)
     done.to_csv(out_dir / "trials_used.csv", index=False)
-
-    table_all = _variant_table(done, direction)
-    table_top = _variant_table(top, direction)
-    top_params = top.groupby("variant")["n_params"].mean()
-    table_top["mean_params"] = table_top["variant"].map(top_params).astype(float)
-    pruned_counts = pruned["variant"].value_counts()
-    table_all["pruned"] = table_all["variant"].map(pruned_counts).fillna(0).astype(int)
-    table_all.to_csv(out_dir / "variants_all.csv", index=False)
-    table_top.to_csv(out_dir / "variants_top10.csv", index=False)
+    table_all, table_top = _variant_tables(done, top, pruned, direction, out_dir)
 
     per_variant = {v: int((done["variant"] == v).sum()) for v in variants}
     top_k = {v: int((top["variant"] == v).sum()) for v in variants}
-    caveats, reliable = _caveats(quick, per_variant, top_k, done)
-
-    share_rows: list[dict] = []
-    curves: list[pd.DataFrame] = []
-    surfaces: dict[str, Any] = {}
-    fanova = {"pooled": _fanova_scope(done, "pooled", share_rows, curves, surfaces, search_space)}
-    if stats.REFERENCE in variants:
-        fanova["V"] = _fanova_scope(
-            done[done["variant"] == stats.REFERENCE],
-            "V",
-            share_rows,
-            curves,
-            surfaces,
-            search_space,
-        )
-    pd.DataFrame(share_rows, columns=["scope", "term", "share", "std"]).to_csv(
-        out_dir / "fanova_shares.csv", index=False
-    )
-    columns = ["scope", "hyperparameter", "target", "x", "value", "mean", "std"]
-    (pd.concat(curves) if curves else pd.DataFrame(columns=columns)).to_csv(
-        out_dir / "fanova_marginals.csv", index=False
-    )
-    (out_dir / "fanova_surfaces.json").write_text(json.dumps(_clean(surfaces)), encoding="utf-8")
+    caveats, reliable = find_caveats(quick, per_variant, top_k, done)
+    fanova = _importance(done, variants, search_space, out_dir)
     for scope, res in fanova.items():
         if res["status"] != "ok":
             caveats.append(f"fANOVA ({scope}): {res.get('reason', res['status'])}.")
@@ -366,7 +188,7 @@ def analyse_task(
     cost.to_csv(out_dir / "cost.csv", index=False)
 
     result = {
-        "task": task,
+        "task": str(frame["task"].iloc[0]),
         "metric_name": metric_name,
         "direction": direction,
         "quick": bool(quick),
@@ -396,6 +218,49 @@ def analyse_task(
     result = _clean(result)
     (out_dir / "analysis.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result
+
+
+def _variant_tables(
+    done: pd.DataFrame, top: pd.DataFrame, pruned: pd.DataFrame, direction: str, out_dir: Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-variant summaries and Welch tests of all trials and of the best 10 %, written as CSV."""
+    table_all = _variant_table(done, direction)
+    table_top = _variant_table(top, direction)
+    top_params = top.groupby("variant")["n_params"].mean()
+    table_top["mean_params"] = table_top["variant"].map(top_params).astype(float)
+    pruned_counts = pruned["variant"].value_counts()
+    table_all["pruned"] = table_all["variant"].map(pruned_counts).fillna(0).astype(int)
+    table_all.to_csv(out_dir / "variants_all.csv", index=False)
+    table_top.to_csv(out_dir / "variants_top10.csv", index=False)
+    return table_all, table_top
+
+
+def _importance(
+    done: pd.DataFrame, variants: list[str], search_space: dict | None, out_dir: Path
+) -> dict[str, dict]:
+    """The fANOVA of all variants pooled and of V alone; its shares, curves and surfaces files."""
+    share_rows: list[dict] = []
+    curves: list[pd.DataFrame] = []
+    surfaces: dict[str, Any] = {}
+    fanova = {"pooled": fanova_scope(done, "pooled", share_rows, curves, surfaces, search_space)}
+    if stats.REFERENCE in variants:
+        fanova["V"] = fanova_scope(
+            done[done["variant"] == stats.REFERENCE],
+            "V",
+            share_rows,
+            curves,
+            surfaces,
+            search_space,
+        )
+    pd.DataFrame(share_rows, columns=["scope", "term", "share", "std"]).to_csv(
+        out_dir / "fanova_shares.csv", index=False
+    )
+    columns = ["scope", "hyperparameter", "target", "x", "value", "mean", "std"]
+    (pd.concat(curves) if curves else pd.DataFrame(columns=columns)).to_csv(
+        out_dir / "fanova_marginals.csv", index=False
+    )
+    (out_dir / "fanova_surfaces.json").write_text(json.dumps(_clean(surfaces)), encoding="utf-8")
+    return fanova
 
 
 def _extra_summary(
