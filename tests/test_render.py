@@ -11,7 +11,8 @@ import pytest
 from fixtures_trials import VARIANTS, make_gradient_rows, make_trials
 
 from odyssey.analysis.analyse import analyse_task
-from odyssey.render import report as render
+from odyssey.render.formatting import num, pval
+from odyssey.render.report import build_report
 
 SECTIONS = (
     "Abstract",
@@ -63,7 +64,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], 
         ),
     ]
     make_gradient_rows().to_csv(root / "gradients.csv", index=False)
-    pdf = render.build_report(CFG, dirs, root / "gradients.csv", root / "out" / "report.pdf")
+    pdf = build_report(CFG, dirs, root / "gradients.csv", root / "out" / "report.pdf")
     return pdf, dirs, root
 
 
@@ -78,8 +79,8 @@ def test_pdf_has_every_section_variant_and_value(report: tuple[Path, list[Path],
         assert re.search(rf"\b{variant}\b", text), variant
     table = pd.read_csv(dirs[0] / "variants_all.csv").set_index("variant")
     for variant in ("V", "NFG", "RNN"):
-        assert render.num(table.loc[variant, "mean"]) in text
-    assert render.pval(table.loc["NFG", "p"]) in text
+        assert num(table.loc[variant, "mean"]) in text
+    assert pval(table.loc["NFG", "p"]) in text
     assert "JSB Chorales" in text and "8.55" in text  # the paper's numbers beside ours
     assert "agree" in text and "not testable" in text
     assert "fixture" in text and "Figure 1" in text and "Table 1" in text
@@ -112,7 +113,7 @@ def test_same_inputs_same_bytes(tmp_path: Path) -> None:
     directory = _analyse(tmp_path, make_trials(n=12, variants=("V", "NFG")), "adding")
     make_gradient_rows(("RNN", "V"), (10,)).to_csv(tmp_path / "g.csv", index=False)
     pdfs = [
-        render.build_report(CFG, [directory], tmp_path / "g.csv", tmp_path / name / "report.pdf")
+        build_report(CFG, [directory], tmp_path / "g.csv", tmp_path / name / "report.pdf")
         for name in ("a", "b")
     ]
     assert pdfs[0].read_bytes() == pdfs[1].read_bytes()
@@ -132,7 +133,7 @@ def test_degenerate_tables_render_with_caveats(
     tmp_path: Path, frame: pd.DataFrame, caveat: str
 ) -> None:
     directory = _analyse(tmp_path, frame, "adding")
-    pdf = render.build_report({"study": "edge"}, [directory], None, tmp_path / "r" / "report.pdf")
+    pdf = build_report({"study": "edge"}, [directory], None, tmp_path / "r" / "report.pdf")
     text = _text(pdf)
     assert caveat in text
     assert "not run" in text  # no gradient probe

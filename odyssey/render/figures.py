@@ -176,7 +176,7 @@ def fanova_shares(shares: pd.DataFrame, optuna: dict[str, dict[str, float]], ste
     """
     scopes = list(dict.fromkeys(shares["scope"]))
     terms = list(dict.fromkeys(shares["term"]))
-    labels = [_term_label(t) for t in terms]
+    labels = [term_label(t) for t in terms]
     fig, ax = plt.subplots(figsize=(6.6, 2.6))
     width = 0.8 / max(1, len(scopes))
     greys = {"pooled": "#9e9e9e", "V": colour("V")}
@@ -213,7 +213,7 @@ def fanova_shares(shares: pd.DataFrame, optuna: dict[str, dict[str, float]], ste
     return save(fig, stem)
 
 
-def _term_label(term: str) -> str:
+def term_label(term: str) -> str:
     """'learning_rate|input_noise' -> 'learning rate x input noise std'."""
     if term == "higher_order":
         return "higher order"

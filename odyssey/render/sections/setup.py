@@ -1,0 +1,95 @@
+"""The study's set-up: what was run, the search space of each task against the paper's, budgets,
+and the equations of every variant."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from odyssey.analysis.stats import order_variants
+from odyssey.render.formatting import Output, range_text, table
+from odyssey.render.prose import labels, text
+from odyssey.study.space import PAPER_SPACE, with_paper_defaults
+
+
+def setup_section(cfg: dict, loaded: list[dict], quick: bool, out: Output) -> dict[str, Any]:
+    """The set-up text (the paper's space and how this study differs), its table, the variants."""
+    variants = order_variants(v for d in loaded for v in d["analysis"]["variants"])
+    rows = [
+        ["study", str(cfg.get("study", "–"))],
+        ["quick study", "yes" if quick else "no"],
+        ["tasks", ", ".join(d["analysis"]["task"] for d in loaded)],
+        ["variants", ", ".join(variants)],
+        [
+            "finished trials",
+            ", ".join(f"{d['analysis']['task']}: {d['analysis']['n_trials']}" for d in loaded),
+        ],
+        ["sampler", str(cfg.get("sweep", {}).get("sampler", "random"))],
+        ["root seed", str(cfg.get("seed", "–"))],
+    ]
+    narrowed = []
+    for d in loaded:
+        task = d["analysis"]["task"]
+        differences = space_differences(search_space(cfg, task))
+        rows.append([f"search space ({task})", "; ".join(differences) or "the paper's"])
+        if differences:
+            narrowed.append(f"{task}: " + "; ".join(differences))
+    for task, tcfg in (cfg.get("tasks") or {}).items():
+        budget = tcfg.get("budget", {}) if isinstance(tcfg, dict) else {}
+        rows.append(
+            [f"budget ({task})", ", ".join(f"{k} {v}" for k, v in budget.items()) or "defaults"]
+        )
+    this_study = (
+        text("setup.differs", differences="; ".join(narrowed)) if narrowed else text("setup.same")
+    )
+    return {
+        "text": text("setup.text", paper_space=paper_space_text(), this_study=this_study),
+        "table": table(["setting", "value"], rows, out.tables / "setup.csv"),
+        "variants": variants_table(variants, out),
+    }
+
+
+def paper_space_text() -> str:
+    """The paper's search space in words, from its one definition."""
+    names = labels("setup.paper_space_labels")
+    return ", ".join(f"{names[key]} {range_text(rng)}" for key, rng in PAPER_SPACE.items())
+
+
+def search_space(cfg: dict, task: str) -> dict[str, dict[str, Any]]:
+    """The task's configured search space, the paper's range for any key the config leaves out."""
+    tcfg = (cfg.get("tasks") or {}).get(task)
+    return with_paper_defaults(tcfg.get("search_space") if isinstance(tcfg, dict) else None)
+
+
+def space_differences(space: dict[str, dict[str, Any]]) -> list[str]:
+    """One phrase per hyperparameter whose range differs from the paper's (empty: the paper's)."""
+    names = labels("setup.range_labels")
+    out = []
+    for key, paper in PAPER_SPACE.items():
+        rng = space[key]
+        same = bool(rng.get("log")) == bool(paper["log"]) and all(
+            math.isclose(float(rng[b]), float(paper[b]), rel_tol=1e-9, abs_tol=1e-12)
+            for b in ("low", "high")
+        )
+        if not same:
+            out.append(f"{names[key]} {range_text(rng)} (paper: {range_text(paper)})")
+    return out
+
+
+def variants_table(names: list[str], out: Output) -> dict[str, Any] | None:
+    """Description and parameter formula of every variant in the study (variants.describe)."""
+    import variants as variants_module
+
+    infos = {info.name: info for info in variants_module.describe()}
+    rows = [
+        [name, infos[name].description, infos[name].param_formula]
+        for name in names
+        if name in infos
+    ]
+    if not rows:
+        return None
+    return table(
+        ["variant", "equations (difference from V)", "parameters per layer"],
+        rows,
+        out.tables / "variants.csv",
+    )
