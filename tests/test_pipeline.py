@@ -399,6 +399,34 @@ def test_dry_run_plans_a_few_hundred_jobs_at_most(planning_copy: Path, name: str
     assert not (planning_copy / "results").exists()
 
 
+def test_planning_imports_neither_torch_nor_optuna(planning_copy: Path, tmp_path: Path) -> None:
+    # Parsing the Snakefile validates the config and builds every study's fingerprint: the light
+    # odyssey.study package. The registries' names come from the catalogue's cache (warmed first).
+    env = {**environment(planning_copy), "XDG_CACHE_HOME": str(tmp_path)}
+    warm = "from odyssey.study.catalogue import catalogue; catalogue()"
+    subprocess.run([sys.executable, "-c", warm], cwd=planning_copy, env=env, check=True)
+    plan = (
+        "import json, sys\n"
+        "from snakemake.cli import main\n"
+        "try:\n"
+        "    main(['-n', '--quiet', '--nolock', '--configfile', 'config/open.yaml'])\n"
+        "except SystemExit as end:\n"
+        "    assert not end.code, end.code\n"
+        "heavy = ('torch', 'optuna', 'mlflow', 'variants', 'tasks')\n"
+        "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", plan],
+        cwd=planning_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
 def test_slurm_profile_plans_the_same_jobs(planning_copy: Path) -> None:
     dry = snakemake(
         planning_copy, "-n", "--profile", "profiles/slurm", "--configfile", "config/paper.yaml"
