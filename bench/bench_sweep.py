@@ -38,8 +38,9 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from odyssey import config as config_module  # noqa: E402
-from odyssey.storage import default_storage_url  # noqa: E402
+from odyssey.study import config as config_module  # noqa: E402
+from odyssey.study.locations import Locations, default_storage_url  # noqa: E402
+from odyssey.study.spec import specs_from_config  # noqa: E402
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "quick": {},
@@ -89,14 +90,14 @@ def run_once(cfg: dict[str, Any], workers: int, folder: Path) -> dict[str, Any]:
     """Init the study, run ``workers`` worker processes to completion, return the timings."""
     import optuna
 
-    from odyssey.sweep import init_storage
+    from odyssey.sweep.studies import init_storage
 
     folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / "config.yaml"
     config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     task, variant = next(iter(cfg["tasks"])), cfg["variants"][0]
     start = time.time()
-    init_storage(cfg)
+    init_storage(specs_from_config(cfg), Locations.from_config(cfg))
     init_s = time.time() - start
     launched, processes = {}, []
     for index in range(workers):
