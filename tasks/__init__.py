@@ -23,6 +23,7 @@ __all__ = [
     "Example",
     "Task",
     "TaskInfo",
+    "data_notes",
     "describe",
     "get",
     "names",
@@ -91,6 +92,12 @@ def options(name: str) -> dict[str, Any]:
     Unknown ``name``: ``ValueError`` listing the known tasks.
     """
     return _options_of(_task_class(name))
+
+
+def data_notes(name: str) -> list[str]:
+    """What a report must say about task ``name``'s data (scored steps, verification), without
+    loading the data. Unknown ``name``: ``ValueError`` listing the known tasks."""
+    return list(_task_class(name).data_notes)
 
 
 def describe() -> list[TaskInfo]:

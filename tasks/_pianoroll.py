@@ -76,6 +76,10 @@ class PianoRollTask(Task):
     bidirectional = False
     metric_name = "nll"
     metric_direction = "minimize"
+    data_notes = (
+        "Scored steps: frame t predicts frame t + 1, so a piece of L frames gives L - 1 scored "
+        "steps; the first frame is never predicted (no input precedes it).",
+    )
 
     def __init__(self) -> None:
         super().__init__()

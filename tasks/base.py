@@ -488,6 +488,9 @@ class Task:
     frontend_options: dict[str, Any] | None = None
     metric_name: str = "error"
     metric_direction: str = "minimize"
+    #: Facts about the data a report must state (which steps are scored, what was verified), one
+    #: sentence each; class-level, so they are known without loading the data.
+    data_notes: tuple[str, ...] = ()
     blank: int = 0  # CTC blank index (ctc tasks only)
 
     def __init__(self) -> None:

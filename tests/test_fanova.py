@@ -48,8 +48,34 @@ def test_one_tree_decomposition_matches_monte_carlo() -> None:
         )
         means = np.bincount(idx, pred, bins) / np.bincount(idx, None, bins)
         assert shares["main"][key][0] == pytest.approx(means.var() / total, abs=0.01)
-    parts = sum(v[0] for v in shares["main"].values()) + sum(v[0] for v in shares["pairs"].values())
-    assert parts + shares["higher_order"][0] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_one_tree_pairwise_variances_match_monte_carlo() -> None:
+    """Each pair's share: the variance of E[f | x_a, x_b] (estimated on a grid of (x_a, x_b),
+    averaging the tree over random draws of the other two inputs) minus both main effects,
+    independently of the exact decomposition."""
+    x = _x(200, 1)
+    y = (x[:, 0] + 4) ** 2 + 6 * (x[:, 2] - 1.8) * (x[:, 3] - 0.5) + np.sin(3 * x[:, 1])
+    model = fa.ForestAnova(x, y, n_trees=1, seed=0)
+    shares = model.shares()
+    tree = model.forest.estimators_[0]
+    rng = np.random.default_rng(5)
+    lows, highs = model.bounds[:, 0], model.bounds[:, 1]
+    total = tree.predict(rng.uniform(lows, highs, (400_000, 4))).var()
+    grid, draws = 48, 160
+    checked = 0
+    for a, b in fa.PAIRS:
+        ga = lows[a] + (np.arange(grid) + 0.5) / grid * model.span[a]  # cell midpoints
+        gb = lows[b] + (np.arange(grid) + 0.5) / grid * model.span[b]
+        u = rng.uniform(lows, highs, (grid, grid, draws, 4))
+        u[..., a] = ga[:, None, None]
+        u[..., b] = gb[None, :, None]
+        joint = tree.predict(u.reshape(-1, 4)).reshape(grid, grid, draws).mean(2)  # f_ab + ...
+        pair = joint - joint.mean(1, keepdims=True) - joint.mean(0, keepdims=True) + joint.mean()
+        key = f"{fa.KEYS[a]}|{fa.KEYS[b]}"
+        assert shares["pairs"][key][0] == pytest.approx((pair**2).mean() / total, abs=0.015), key
+        checked += 1
+    assert checked == 6
 
 
 def test_planted_hyperparameter_first_and_planted_interaction_found() -> None:

@@ -193,15 +193,26 @@ FINDINGS: tuple[Finding, ...] = (
         "P",
     ),
     Finding("lr_first", "The learning rate explains most of the variance (more than 2/3).", "P"),
-    Finding("hidden_second", "Network size is the second most important hyperparameter.", "P"),
+    Finding(
+        "hidden_second",
+        "Network size is the second most important hyperparameter (Fig. 5: TIMIT 10 %, IAM 2 %); "
+        "on JSB Chorales input noise (2 %) ranks above it (<1 %).",
+        "F",
+    ),
     Finding("momentum_small", "Momentum explains less than 1 % of the variance.", "P"),
     Finding(
         "interactions_small",
-        "Interactions between hyperparameters are small (all together 5-20 %).",
+        "Interactions between hyperparameters are small (all of them together, pairs included, "
+        "5-20 %: the 'higher order' slice of Fig. 5).",
         "P",
     ),
     Finding("bigger_better", "Bigger networks perform better (diminishing returns).", "P"),
-    Finding("noise_hurts", "Input noise hurts, except on TIMIT.", "P"),
+    Finding(
+        "noise_hurts",
+        "Input noise hurts: its marginal rises from no noise to the most (Fig. 4; on TIMIT too, "
+        "39.5 to 40.7 % with a dip near 0.3, although the text calls noise helpful there).",
+        "F",
+    ),
 )
 
 #: Compute of the paper's study (reference section 0 and 4), for the cost section.
