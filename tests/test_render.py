@@ -29,7 +29,7 @@ CFG = {
     "quick": False,
     "seed": 7,
     "tasks": {
-        "adding": {"n_trials": 40},
+        "adding": {"n_trials": 40, "budget": {"batch_size": 16, "time_limit_s": 60}},
         # a narrowed search space: the report must state it, not the paper's
         "jsb_chorales": {
             "search_space": {
@@ -96,6 +96,26 @@ def test_pdf_states_the_configured_search_space(report: tuple[Path, list[Path], 
     setup = pd.read_csv(pdf.parent / "tables" / "setup.csv").set_index("setting")["value"]
     assert setup["search space (adding)"] == "the paper's"
     assert "[20, 64]" in setup["search space (jsb_chorales)"]
+
+
+def test_pdf_lists_every_departure_from_the_papers_protocol(
+    report: tuple[Path, list[Path], Path],
+) -> None:
+    pdf, _, _ = report
+    text = _text(pdf)
+    assert "departs from the paper's protocol" in text
+    assert "batch size 16 (paper: 1)" in text
+    assert "time limit per trial (s) 60 (paper: none)" in text
+    setup = pd.read_csv(pdf.parent / "tables" / "setup.csv").set_index("setting")["value"]
+    assert setup["training setup (jsb_chorales)"] == "the paper's"
+    assert "batch size 16 (paper: 1)" in setup["training setup (adding)"]
+
+
+def test_pdf_states_the_data_notes(report: tuple[Path, list[Path], Path]) -> None:
+    """JSB: which steps are scored and that the data file's checksum is verified."""
+    text = _text(report[0])
+    assert "the first frame is never predicted" in text
+    assert "SHA-256" in text and "13578/4526/4648 scored steps" in text
 
 
 def test_files_beside_the_pdf(report: tuple[Path, list[Path], Path]) -> None:

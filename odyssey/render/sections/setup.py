@@ -9,6 +9,7 @@ from typing import Any
 from odyssey.analysis.stats import order_variants
 from odyssey.render.formatting import Output, range_text, table
 from odyssey.render.prose import labels, text
+from odyssey.study.budget import PAPER_BUDGET, Budget
 from odyssey.study.space import PAPER_SPACE, with_paper_defaults
 
 
@@ -27,21 +28,23 @@ def setup_section(cfg: dict, loaded: list[dict], quick: bool, out: Output) -> di
         ["sampler", str(cfg.get("sweep", {}).get("sampler", "random"))],
         ["root seed", str(cfg.get("seed", "–"))],
     ]
-    narrowed = []
+    departures, notes = [], []
     for d in loaded:
         task = d["analysis"]["task"]
-        differences = space_differences(search_space(cfg, task))
-        rows.append([f"search space ({task})", "; ".join(differences) or "the paper's"])
-        if differences:
-            narrowed.append(f"{task}: " + "; ".join(differences))
-    for task, tcfg in (cfg.get("tasks") or {}).items():
-        budget = tcfg.get("budget", {}) if isinstance(tcfg, dict) else {}
-        rows.append(
-            [f"budget ({task})", ", ".join(f"{k} {v}" for k, v in budget.items()) or "defaults"]
-        )
+        space = space_differences(search_space(cfg, task))
+        budget = budget_differences(cfg, task)
+        rows.append([f"search space ({task})", "; ".join(space) or "the paper's"])
+        rows.append([f"training setup ({task})", "; ".join(budget) or "the paper's"])
+        if space or budget:
+            departures.append(f"{task}: " + "; ".join(space + budget))
+        notes += data_notes(task)
     this_study = (
-        text("setup.differs", differences="; ".join(narrowed)) if narrowed else text("setup.same")
+        text("setup.differs", differences="; ".join(departures))
+        if departures
+        else text("setup.same")
     )
+    if notes:
+        this_study += " " + text("setup.data", notes=" ".join(notes))
     return {
         "text": text("setup.text", paper_space=paper_space_text(), this_study=this_study),
         "table": table(["setting", "value"], rows, out.tables / "setup.csv"),
@@ -74,6 +77,36 @@ def space_differences(space: dict[str, dict[str, Any]]) -> list[str]:
         if not same:
             out.append(f"{names[key]} {range_text(rng)} (paper: {range_text(paper)})")
     return out
+
+
+def budget_differences(cfg: dict, task: str) -> list[str]:
+    """One phrase per training setting of the task that differs from the paper's (Budget's
+    defaults): batch size, optimiser, epochs, patience, time limit, clipping, loss scale,
+    initialisation, autocast. The evaluation batch size changes no metric and is not listed."""
+    tcfg = (cfg.get("tasks") or {}).get(task)
+    budget = Budget.from_dict(tcfg.get("budget") if isinstance(tcfg, dict) else None).to_dict()
+    paper = PAPER_BUDGET.to_dict()
+    names = labels("setup.budget_labels")
+    return [
+        f"{names[key]} {_setting(budget[key])} (paper: {_setting(paper[key])})"
+        for key in names
+        if budget[key] != paper[key]
+    ]
+
+
+def _setting(value: Any) -> str:
+    """A budget value in words (None: none)."""
+    return "none" if value is None else str(value)
+
+
+def data_notes(task: str) -> list[str]:
+    """What the report must say about the task's data (scored steps, verification), if known."""
+    import tasks
+
+    try:
+        return tasks.data_notes(task)
+    except ValueError:  # a task of another version of the suite: nothing to add
+        return []
 
 
 def variants_table(names: list[str], out: Output) -> dict[str, Any] | None:
