@@ -1,4 +1,5 @@
-"""Report subcommands of the ``odyssey`` command line: ``analyse``, ``report`` and ``gradients``.
+"""Report subcommands of the ``odyssey`` command line: ``analyse``, ``report``, ``publish``,
+``gradients``.
 
 The engine's ``odyssey/cli.py`` calls :func:`register` with its ``argparse`` sub-parsers. Each
 subcommand is a thin wrapper around one pipeline-facing function (docs/contracts.md):
@@ -8,6 +9,8 @@ subcommand is a thin wrapper around one pipeline-facing function (docs/contracts
   et al. 2017 Sec. V);
 - ``odyssey report --config config/config.yaml --analysis DIR [DIR ...] --gradients CSV --out PDF``
   -> :func:`odyssey.render.report.build_report`;
+- ``odyssey publish --config config/jsb.yaml --out report/published/jsb``
+  -> :func:`odyssey.render.published.publish_study` (a committed study's analysis and PDF);
 - ``odyssey gradients --config config/config.yaml --out results/gradients.csv``
   -> :func:`odyssey.training.gradients.run_probe`.
 
@@ -57,6 +60,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     gradients = Path(args.gradients) if args.gradients else None
     pdf = build_report(cfg, [Path(p) for p in args.analysis], gradients, Path(args.out))
+    print(pdf)
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    """Run :func:`odyssey.render.published.publish_study` and print the PDF path."""
+    from odyssey.render.published import publish_study
+    from odyssey.study.config import load
+
+    try:
+        pdf = publish_study(load(args.config), Path(args.out))
+    except ValueError as err:
+        raise SystemExit(f"odyssey: error: {err}") from None
     print(pdf)
     return 0
 
@@ -114,6 +130,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p_report.add_argument("--out", required=True, help="path of the PDF to write")
     p_report.set_defaults(func=_cmd_report)
+
+    p_pub = subparsers.add_parser(
+        "publish",
+        help="regenerate a published study's analysis and PDF from its committed record",
+        description="From OUT/trials/<task>.csv: OUT/analysis/<task>/ and OUT/report/odyssey.pdf "
+        "(no training; the same record gives the same bytes).",
+    )
+    p_pub.add_argument("--config", required=True, help="the config that ran the study")
+    p_pub.add_argument("--out", required=True, help="the published study's folder")
+    p_pub.set_defaults(func=_cmd_publish)
 
     p_grad = subparsers.add_parser(
         "gradients",

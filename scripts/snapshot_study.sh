@@ -24,4 +24,5 @@ os.replace(tmp, dst)
 lines = data.count(b"\n")
 print(f"{dst}: {len(data)} bytes, {lines} journal lines")
 PY
-.venv/bin/odyssey collect --config "$config" --task "$task" --out "$(dirname "$dst")/trials.csv"
+mkdir -p "$(dirname "$dst")/trials"
+.venv/bin/odyssey collect --config "$config" --task "$task" --out "$(dirname "$dst")/trials/$task.csv"
