@@ -31,12 +31,18 @@ def test_transforms_round_trip() -> None:
         assert back[0] == pytest.approx(values[dim.column])
 
 
-def test_one_tree_decomposition_matches_monte_carlo() -> None:
+def _planted_tree() -> tuple[fa.ForestAnova, object]:
+    """A one-tree forest on a planted function: a strong lr effect, a hidden x noise
+    interaction and a weak momentum effect; returns the model and its tree."""
     x = _x(200, 1)
     y = (x[:, 0] + 4) ** 2 + 6 * (x[:, 2] - 1.8) * (x[:, 3] - 0.5) + np.sin(3 * x[:, 1])
     model = fa.ForestAnova(x, y, n_trees=1, seed=0)
+    return model, model.forest.estimators_[0]
+
+
+def test_one_tree_decomposition_matches_monte_carlo() -> None:
+    model, tree = _planted_tree()
     shares = model.shares()
-    tree = model.forest.estimators_[0]
     rng = np.random.default_rng(2)
     u = np.column_stack([rng.uniform(lo, hi, 200_000) for lo, hi in model.bounds])
     pred = tree.predict(u)
@@ -54,11 +60,8 @@ def test_one_tree_pairwise_variances_match_monte_carlo() -> None:
     """Each pair's share: the variance of E[f | x_a, x_b] (estimated on a grid of (x_a, x_b),
     averaging the tree over random draws of the other two inputs) minus both main effects,
     independently of the exact decomposition."""
-    x = _x(200, 1)
-    y = (x[:, 0] + 4) ** 2 + 6 * (x[:, 2] - 1.8) * (x[:, 3] - 0.5) + np.sin(3 * x[:, 1])
-    model = fa.ForestAnova(x, y, n_trees=1, seed=0)
+    model, tree = _planted_tree()
     shares = model.shares()
-    tree = model.forest.estimators_[0]
     rng = np.random.default_rng(5)
     lows, highs = model.bounds[:, 0], model.bounds[:, 1]
     total = tree.predict(rng.uniform(lows, highs, (400_000, 4))).var()
