@@ -45,6 +45,17 @@ def test_one_verdict_per_finding(jsb: dict) -> None:
     }
 
 
+def test_a_disagreement_says_why_it_may_differ(jsb: dict) -> None:
+    rows = {r["key"]: r for r in against_paper.evaluate(jsb)}
+    why = rows["momentum_small"]["why"]  # the one disagreement of the fixture
+    assert "fitted on 40 trials (V scope)" in why and "tree-to-tree spread" in why
+    assert "momentum ±" in why
+    assert all(r["why"] == "" for r in rows.values() if r["verdict"] != "disagree")
+    assert "40 trials per cell against the paper's 200" in against_paper.why_it_may_differ(
+        "nfg_worse", jsb
+    )
+
+
 def test_findings_follow_the_papers_figures_per_dataset(jsb: dict) -> None:
     """Fig. 5: hidden size is second on TIMIT and IAM, input noise on JSB; Fig. 4: noise hurts
     on TIMIT too (its marginal rises end to end)."""

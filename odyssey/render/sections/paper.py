@@ -33,8 +33,8 @@ def findings_table(a: dict, out: Output) -> tuple[dict[str, Any], list[dict]]:
     """One row per finding of the paper with our verdict; the table and the verdicts."""
     rows = against_paper.evaluate(a)
     findings = table(
-        ["finding of the paper", "verdict", "evidence"],
-        [[r["finding"] + f" [{r['tag']}]", r["verdict"], r["evidence"]] for r in rows],
+        ["finding of the paper", "verdict", "evidence", "why it may differ"],
+        [[r["finding"] + f" [{r['tag']}]", r["verdict"], r["evidence"], r["why"]] for r in rows],
         out.tables / f"{a['task']}_findings.csv",
     )
     return findings, rows
