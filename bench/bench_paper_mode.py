@@ -25,6 +25,7 @@ from optuna.storages.journal import JournalFileBackend
 
 REPO = Path(__file__).resolve().parent.parent
 PAPER_TRIALS = 200  # per cell on JSB (Greff et al. 2017, Sec. IV-A)
+PAPER_CELLS = 9  # V and its eight variants
 
 
 def finished_trials(journal: Path) -> dict[str, dict[int, dict]]:
@@ -68,12 +69,17 @@ def summarise(trials: dict[str, dict[int, dict]]) -> dict:
             "mean_trial_s_at_np_speed": statistics.fmean(at_np) if at_np else None,
             "slots_shared_with_np": len(shared),
         }
-    cpu_h = sum(PAPER_TRIALS * c["mean_trial_s"] for c in cells.values()) / 3600
+    # Cells without finished trials yet are priced at the mean of the others.
+    scale = PAPER_CELLS / len(cells) if cells else 0.0
+    cpu_h = scale * sum(PAPER_TRIALS * c["mean_trial_s"] for c in cells.values()) / 3600
     np_speed = [c["mean_trial_s_at_np_speed"] for c in cells.values()]
     cpu_h_np = (
-        sum(PAPER_TRIALS * s for s in np_speed) / 3600 if all(np_speed) and np_speed else None
+        scale * sum(PAPER_TRIALS * s for s in np_speed) / 3600
+        if all(np_speed) and np_speed
+        else None
     )
     return {
+        "cells_measured": len(cells),
         "cells": cells,
         "finished_trials": sum(c["trials"] for c in cells.values()),
         "projection_cpu_hours": cpu_h,
@@ -106,7 +112,8 @@ def markdown(result: dict, journal: str) -> str:
         "",
         *rows,
         "",
-        f"Projected cost of the JSB part of the paper (9 cells x {PAPER_TRIALS} trials): "
+        f"Projected cost of the JSB part of the paper ({PAPER_CELLS} cells x {PAPER_TRIALS} "
+        f"trials; {result['cells_measured']} cells measured, any other priced at their mean): "
         f"**{result['projection_cpu_hours']:.1f} CPU-hours**, "
         f"{result['projection_wall_hours_2_cores']:.1f} hours on 2 cores"
         + (
