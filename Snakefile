@@ -6,7 +6,8 @@
 
 prepare data (per task) -> init storage (once) -> init task (per task: its studies' trials) ->
 sweep workers (per task, variant) -> collect (per task) -> analysis (per task) -> gradient probe
--> report. See config/README.md for the keys.
+-> report. `snakemake export` (not part of `all`) writes the study as a dataset (odyssey.export).
+See config/README.md for the keys.
 """
 
 import sys
@@ -30,6 +31,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/export.smk"
 
 
 localrules:
@@ -37,6 +39,7 @@ localrules:
     init_storage,
     init_task,
     collect,
+    export,
 
 
 rule all:

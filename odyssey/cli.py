@@ -2,7 +2,8 @@
 
 Subcommands: ``variants`` and ``tasks`` (list them), ``train`` (one trial, the record as JSON on
 stdout), ``init`` (create the studies and the MLflow store of a config, once), ``worker`` (run
-trials of one (task, variant) study), ``collect`` (write a task's trials table), ``progress``
+trials of one (task, variant) study), ``collect`` (write a task's trials table), ``export`` (a
+study as a dataset, :mod:`odyssey.export`), ``progress``
 (trial counts per study); the report's ``analyse``, ``report`` and ``gradients`` come from
 :mod:`odyssey.cli_report`. Bad input ends with one line ``odyssey: error: ...`` and status 2.
 Heavy modules are imported inside the handlers so ``odyssey --help`` answers at once.
@@ -163,6 +164,20 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     frame = collect_task(task_specs(cfg, args.task), Locations.from_config(cfg), args.out)
     print(json.dumps({"out": str(args.out), "rows": len(frame)}))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from odyssey.export.dataset import export_study
+    from odyssey.export.read import read_metadata
+    from odyssey.study.config import load
+    from odyssey.study.locations import Locations
+    from odyssey.study.spec import specs_from_config
+
+    cfg = load(args.config)
+    out = export_study(specs_from_config(cfg), Locations.from_config(cfg), args.out)
+    rows = {task: entry["rows"] for task, entry in read_metadata(out)["tasks"].items()}
+    print(json.dumps({"out": str(out), "rows": rows}))
     return 0
 
 
@@ -327,6 +342,15 @@ def _add_sweep_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--task", required=True, help="task to collect")
     p.add_argument("--out", required=True, help="CSV path; the Parquet file goes beside it")
+    p = add_config_command(
+        sub,
+        "export",
+        _cmd_export,
+        "export every finished trial of a config's studies as a dataset (Parquet + data sheet)",
+        "One row per finished trial with its curves, metrics, cost and provenance: "
+        "OUT/trials.parquet and OUT/DATASHEET.md (schema in odyssey/export/schema.py).",
+    )
+    p.add_argument("--out", required=True, help="folder for trials.parquet and DATASHEET.md")
     p = add_config_command(
         sub,
         "progress",

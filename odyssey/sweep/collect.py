@@ -11,13 +11,13 @@ half-written table. The report reads only these tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import optuna
 import pandas as pd
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from odyssey.study.locations import Locations, is_rdb
 from odyssey.study.space import trial_params
@@ -66,15 +66,26 @@ def _row(task: str, variant: str, slot: int, trial: Any) -> dict[str, Any]:
     return row
 
 
-def trials_frame(specs: Sequence[StudySpec], storage_url: str) -> pd.DataFrame:
-    """The trials table of the studies ``specs`` of one task (no file written): the finished
-    slots below each study's ``n_trials``."""
+def finished_trials(
+    specs: Sequence[StudySpec], storage_url: str
+) -> Iterator[tuple[StudySpec, int, FrozenTrial]]:
+    """(spec, slot, trial) of every finished slot below each study's ``n_trials``, study by study
+    and slot by slot (the rows of the trials table; :mod:`odyssey.export` reads them too)."""
     storage = open_storage(storage_url, create=False)
-    rows = []
     for spec in specs:
         loaded = load_study(storage, spec.name, storage_url)
         done = finished_slots(loaded.get_trials(deepcopy=False), spec.n_trials)
-        rows.extend(_row(spec.task, spec.variant, slot, done[slot]) for slot in sorted(done))
+        for slot in sorted(done):
+            yield spec, slot, done[slot]
+
+
+def trials_frame(specs: Sequence[StudySpec], storage_url: str) -> pd.DataFrame:
+    """The trials table of the studies ``specs`` of one task (no file written): the finished
+    slots below each study's ``n_trials``."""
+    rows = [
+        _row(spec.task, spec.variant, slot, trial)
+        for spec, slot, trial in finished_trials(specs, storage_url)
+    ]
     frame = pd.DataFrame(rows, columns=None if rows else list(COLUMNS))
     extras = sorted(c for c in frame.columns if c not in COLUMNS)
     frame = frame.reindex(columns=[*COLUMNS, *extras])
