@@ -82,3 +82,14 @@ def write_study(root: Path, n: int = 20, cells: tuple[str, ...] = ("V", "GRU")) 
                 )
             )
     return cfg
+
+
+def write_exported(root: Path, n: int = 20, cells: tuple[str, ...] = ("V", "GRU")) -> Path:
+    """Write the generated study under ``root`` and export it; return the dataset folder."""
+    from odyssey.export.dataset import export_study
+    from odyssey.study.locations import Locations
+    from odyssey.study.spec import specs_from_config
+
+    cfg = write_study(root, n, cells)
+    export_study(specs_from_config(cfg), Locations.from_config(cfg), root / "dataset")
+    return root / "dataset"

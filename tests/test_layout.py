@@ -147,3 +147,19 @@ def test_the_study_settings_need_neither_torch_nor_optuna() -> None:
                 assert _within(module, ("odyssey.study", "odyssey.resources")), (here, module)
             if top in ("tasks", "variants"):  # their packages import torch: only when the
                 assert here == "odyssey.study.catalogue", (here, module)  # cache is cold
+
+
+def test_the_benchmark_reads_datasets_only() -> None:
+    # odyssey.benchmark fits on an exported dataset: never the sweep's storage, never torch
+    allowed = ("odyssey.benchmark", "odyssey.export.read", "odyssey.export.schema")
+    for path in sorted((ENGINE / "benchmark").glob("*.py")):
+        for module, _ in _imports(path):
+            assert module.split(".")[0] not in ("torch", "tasks", "variants"), (path.name, module)
+            if module.split(".")[0] == "odyssey":
+                assert _within(module, allowed), (path.name, module)
+
+
+def test_the_export_stays_apart_from_the_report_half() -> None:
+    for path in sorted((ENGINE / "export").glob("*.py")):
+        for module, _ in _imports(path):
+            assert not _within(module, (*REPORT_HALF, "odyssey.benchmark")), (path.name, module)
