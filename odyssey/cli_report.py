@@ -1,5 +1,5 @@
 """Report subcommands of the ``odyssey`` command line: ``analyse``, ``report``, ``publish``,
-``gradients``.
+``surrogate``, ``gradients``.
 
 The engine's ``odyssey/cli.py`` calls :func:`register` with its ``argparse`` sub-parsers. Each
 subcommand is a thin wrapper around one pipeline-facing function (docs/contracts.md):
@@ -11,6 +11,8 @@ subcommand is a thin wrapper around one pipeline-facing function (docs/contracts
   -> :func:`odyssey.render.report.build_report`;
 - ``odyssey publish --config config/jsb.yaml --out report/published/jsb``
   -> :func:`odyssey.render.published.publish_study` (a committed study's analysis and PDF);
+- ``odyssey surrogate --dataset report/published/jsb/dataset``
+  -> :func:`odyssey.benchmark.quality.measure` (the surrogate benchmark's held-out quality);
 - ``odyssey gradients --config config/config.yaml --out results/gradients.csv``
   -> :func:`odyssey.training.gradients.run_probe`.
 
@@ -77,6 +79,22 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_surrogate(args: argparse.Namespace) -> int:
+    """Measure :mod:`odyssey.benchmark`'s held-out quality; write it beside the dataset."""
+    from odyssey.benchmark.quality import measure, render, write
+    from odyssey.export.read import dataset_path, read_dataset
+
+    found = dataset_path(args.dataset)
+    frame = read_dataset(found)
+    for task in args.task or sorted(set(frame["task"])):
+        rows = frame[frame["task"] == task].reset_index(drop=True)
+        if rows.empty:
+            raise ValueError(f"{found} has no trials of task {task!r}")
+        quality = measure(rows, folds=args.folds)
+        print(f"{write(quality, found.parent)}\n{render(quality)}")
+    return 0
+
+
 def _cmd_gradients(args: argparse.Namespace) -> int:
     """Run :func:`odyssey.training.gradients.run_probe` and print the number of rows written."""
     from odyssey.study.config import load
@@ -140,6 +158,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_pub.add_argument("--config", required=True, help="the config that ran the study")
     p_pub.add_argument("--out", required=True, help="the published study's folder")
     p_pub.set_defaults(func=_cmd_publish)
+
+    p_sur = subparsers.add_parser(
+        "surrogate",
+        help="held-out quality of the surrogate benchmark of an exported dataset",
+        description="k-fold Spearman and MAE per cell of odyssey.benchmark's surrogate; writes "
+        "surrogate_<task>.json and .md beside the dataset (load() reads them).",
+    )
+    p_sur.add_argument("--dataset", required=True, help="folder or file written by `export`")
+    p_sur.add_argument("--task", action="append", help="task (repeatable; default: every task)")
+    p_sur.add_argument("--folds", type=int, default=5, help="cross-validation folds (5)")
+    p_sur.set_defaults(func=_cmd_surrogate)
 
     p_grad = subparsers.add_parser(
         "gradients",

@@ -48,3 +48,15 @@ def test_analyse_subcommand_runs(tmp_path: Path, capsys) -> None:
     assert status == 0
     assert json.loads(capsys.readouterr().out)["trials"] == 6
     assert (tmp_path / "o" / "analysis.json").is_file()
+
+
+def test_surrogate_writes_the_quality_beside_the_dataset(tmp_path, capsys) -> None:
+    from dataset_support import write_exported
+
+    from odyssey.cli import main
+
+    dataset = write_exported(tmp_path, n=10)
+    assert main(["surrogate", "--dataset", str(dataset), "--folds", "2"]) == 0
+    assert "| all | 20 |" in capsys.readouterr().out
+    assert (dataset / "surrogate_adding.json").is_file()
+    assert main(["surrogate", "--dataset", str(dataset), "--task", "timit"]) == 2
