@@ -19,7 +19,7 @@ def test_derive_seed_is_a_pinned_stable_hash() -> None:
 
 
 def test_seed_is_the_same_in_another_process_with_another_hash_seed() -> None:
-    code = "from odyssey import seeds; print(seeds.trial_seed(3, 'jsb', 'CIFG', 41))"
+    code = "from odyssey.study import seeds; print(seeds.trial_seed(3, 'jsb', 'CIFG', 41))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
