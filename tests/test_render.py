@@ -118,6 +118,19 @@ def test_pdf_states_the_data_notes(report: tuple[Path, list[Path], Path]) -> Non
     assert "SHA-256" in text and "13578/4526/4648 scored steps" in text
 
 
+def test_two_tasks_get_rankings_across_tasks(report: tuple[Path, list[Path], Path]) -> None:
+    """adding and jsb_chorales share V, CIFG and NFG: Friedman over 3 cells, 2 tasks."""
+    pdf, _, _ = report
+    text = _text(pdf)
+    assert "Rankings across tasks" in text and "Friedman" in text
+    ranks = pd.read_csv(pdf.parent / "tables" / "ranks.csv")
+    assert list(ranks["variant"])[-1] == "NFG"  # planted worse on both tasks: last rank
+    assert ranks["average rank"].iloc[-1] == 3.0
+    bayes = pd.read_csv(pdf.parent / "tables" / "bayes_vs_v.csv").set_index("variant")
+    assert set(bayes.index) == {"CIFG", "NFG"}
+    assert (pdf.parent / "figures" / "cd_diagram.svg").is_file()
+
+
 def test_files_beside_the_pdf(report: tuple[Path, list[Path], Path]) -> None:
     pdf, _, _ = report
     out = pdf.parent

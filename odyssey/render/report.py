@@ -29,6 +29,7 @@ from odyssey.render.sections.abstract import abstract
 from odyssey.render.sections.cost import cost_section
 from odyssey.render.sections.gradients import gradients_section
 from odyssey.render.sections.provenance import provenance_section
+from odyssey.render.sections.rankings import rankings_section
 from odyssey.render.sections.setup import setup_section
 from odyssey.render.sections.task import task_block
 from odyssey.resources import resource
@@ -113,6 +114,7 @@ def assemble(
         "fanova_intro": text("document.fanova_intro"),
         "paper_intro": text("document.paper_intro"),
         "tasks": blocks,
+        "rankings": rankings_section(loaded, out),
         "gradients": gradients,
         "cost": cost,
         "provenance": provenance,
