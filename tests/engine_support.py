@@ -1,7 +1,8 @@
-"""Helpers for the engine's tests: tiny configs, a real PostgreSQL server, a real MLflow server.
+"""Helpers for the engine's tests: tiny configs, a real MLflow server.
 
-Not a test module. The servers are started in a temporary folder on a free port of 127.0.0.1 and
-always torn down (context managers with ``finally``).
+Not a test module. The MLflow server is started in a temporary folder on a free port of 127.0.0.1
+and always torn down (a context manager with ``finally``); the PostgreSQL server is in
+``pg_support``.
 """
 
 from __future__ import annotations
@@ -9,13 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pwd
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -139,66 +137,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def postgres_binaries() -> tuple[str, str, str] | None:
-    """(initdb, pg_ctl, runuser) if a PostgreSQL server and the postgres user exist, else None."""
-    initdb, pg_ctl, runuser = (
-        shutil.which("initdb"),
-        shutil.which("pg_ctl"),
-        shutil.which("runuser"),
-    )
-    if not (initdb and pg_ctl and runuser):
-        return None
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        return None
-    if os.geteuid() != 0:
-        return None
-    return initdb, pg_ctl, runuser
-
-
-@contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start a throw-away PostgreSQL server; yield its SQLAlchemy URL; stop and delete it."""
-    binaries = postgres_binaries()
-    assert binaries is not None, "PostgreSQL binaries absent"
-    initdb, pg_ctl, runuser = binaries
-    user = pwd.getpwnam("postgres")
-    root = Path(tempfile.mkdtemp(prefix="odyssey-pg-"))
-    data, sockets, log = root / "data", root / "sockets", root / "server.log"
-    sockets.mkdir()
-    os.chown(root, user.pw_uid, user.pw_gid)
-    os.chown(sockets, user.pw_uid, user.pw_gid)
-    port = free_port()
-    as_pg = [runuser, "-u", "postgres", "--"]
-    started = False
-    try:
-        subprocess.run(
-            [*as_pg, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        options = f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off"
-        subprocess.run(
-            [*as_pg, pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        started = True
-        # the "postgres" database of a fresh cluster serves as the Optuna database
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        if started:
-            subprocess.run(
-                [*as_pg, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
-                capture_output=True,
-                timeout=60,
-            )
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -21,14 +21,13 @@ from engine_support import (
     clean_env,
     init_config,
     odyssey_cmd,
-    postgres_binaries,
-    postgres_server,
     study_trials,
     tiny_config,
     work,
     write_config,
 )
 from optuna.trial import TrialState
+from pg_support import missing, postgres_server
 
 from odyssey.study import seeds
 from odyssey.study.locations import Locations, default_storage_url
@@ -230,10 +229,10 @@ def test_sigterm_fails_the_running_trial_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(postgres_binaries() is None, reason="PostgreSQL binaries or root absent")
+@pytest.mark.skipif(missing() is not None, reason=str(missing()))
 def test_two_workers_on_a_real_postgresql_server(tmp_path: Path) -> None:
-    with postgres_server() as url:
-        cfg = tiny_config(tmp_path, n_trials=4, storage=url, tracking_uri="none")
+    with postgres_server() as server:
+        cfg = tiny_config(tmp_path, n_trials=4, storage=server.url, tracking_uri="none")
         config = write_config(tmp_path / "config.yaml", cfg)
         init_config(cfg)
         _wait([_worker(config), _worker(config, "V", "--worker-index", "1")])
