@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -120,10 +121,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     from odyssey.study.config import load
     from odyssey.study.locations import Locations, redact
+    from odyssey.study.servers import unreachable
     from odyssey.study.spec import specs_from_config
     from odyssey.sweep.studies import init_storage
 
     cfg = load(args.config)
+    down = unreachable(cfg, os.environ)
+    if down:
+        raise ValueError(f"server not reachable: {down}")
     specs, where = specs_from_config(cfg), Locations.from_config(cfg)
     init_storage(specs, where)
     logging.getLogger("odyssey").info(

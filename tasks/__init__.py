@@ -27,6 +27,7 @@ __all__ = [
     "describe",
     "get",
     "names",
+    "option_rules",
     "options",
 ]
 
@@ -98,6 +99,12 @@ def data_notes(name: str) -> list[str]:
     """What a report must say about task ``name``'s data (scored steps, verification), without
     loading the data. Unknown ``name``: ``ValueError`` listing the known tasks."""
     return list(_task_class(name).data_notes)
+
+
+def option_rules(name: str) -> dict[str, dict[str, Any]]:
+    """JSON-Schema rules for the values of task ``name``'s options (``Task.option_rules``), to
+    check a config's options without building the task or loading data."""
+    return _task_class(name).option_rules()
 
 
 def describe() -> list[TaskInfo]:

@@ -19,6 +19,7 @@ scale. Metrics are computed in the series' original units:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,6 +36,14 @@ class WindowForecastTask(Task):
     target_kind = "final"
     metric_name = "rmse"
     metric_direction = "minimize"
+
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """The options' rules (:meth:`tasks.base.Task.option_rules`) with this task's bounds."""
+        return {
+            **super().option_rules(),
+            **{k: {"type": "integer", "minimum": 1} for k in ("window", "horizon", "stride")},
+        }
 
     def __init__(
         self,

@@ -70,6 +70,14 @@ class UeaTask(Task):
     metric_name = "error"
     metric_direction = "minimize"
 
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """The options' rules (:meth:`tasks.base.Task.option_rules`) with this task's bounds."""
+        return {
+            **super().option_rules(),
+            "valid_fraction": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        }
+
     def __init__(
         self,
         *,

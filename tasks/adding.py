@@ -18,6 +18,7 @@ sequences with absolute error < 0.04, the paper's success criterion per sequence
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -58,6 +59,11 @@ class AddingTask(GeneratedTask):
     target_kind = "final"
     metric_name = "mse"
     metric_direction = "minimize"
+
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """The options' rules (:meth:`tasks.base.Task.option_rules`) with this task's bounds."""
+        return {**super().option_rules(), "lag": {"type": "integer", "minimum": 4}}
 
     def __init__(
         self,

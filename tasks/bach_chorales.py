@@ -238,6 +238,14 @@ class BachChoralesTask(PianoRollTask):
         "outputs, split by BWV; NLL per time step"
     )
 
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """The options' rules (:meth:`tasks.base.Task.option_rules`) with this task's bounds."""
+        return {
+            **super().option_rules(),
+            "max_chorales": {"type": ["integer", "null"], "minimum": 3},
+        }
+
     def __init__(
         self, *, cache_dir: str | Path | None = None, max_chorales: int | None = None
     ) -> None:

@@ -438,6 +438,35 @@ def load_arrays_verified(
         raise DataError(f"data file {p} is unreadable ({exc}); {how_to_get}") from exc
 
 
+SIZES_RULE: dict[str, Any] = {
+    "type": ["object", "array", "null"],
+    "propertyNames": {"enum": list(SPLITS)},
+    "additionalProperties": {"type": "integer", "minimum": 1},
+    "items": {"type": "integer", "minimum": 1},
+    "minItems": 3,
+    "maxItems": 3,
+}
+"""The rule of a ``sizes`` option: a dict of split sizes or a (train, valid, test) triple, >= 1."""
+
+
+def default_option_rule(name: str, default: Any) -> dict[str, Any]:
+    """The JSON-Schema rule of an option judged by its name and default (see
+    :meth:`Task.option_rules`): ``seed`` an int >= 0, ``sizes`` split sizes, otherwise the type
+    of the default (any value where the default is None)."""
+    if name == "seed":
+        return {"type": "integer", "minimum": 0}
+    if name == "sizes":
+        return dict(SIZES_RULE)
+    for kind, schema_type in ((bool, "boolean"), (int, "integer"), (float, "number")):
+        if isinstance(default, kind):
+            return {"type": schema_type}
+    if isinstance(default, str):
+        return {"type": "string"}
+    if isinstance(default, Mapping):
+        return {"type": "object"}
+    return {}
+
+
 def resolve_sizes(
     sizes: Mapping[str, int] | Sequence[int] | None, default: Mapping[str, int]
 ) -> dict[str, int]:
@@ -495,6 +524,20 @@ class Task:
 
     def __init__(self) -> None:
         self._splits: dict[str, list[Example]] = {}
+
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """A JSON-Schema rule for the value of each keyword option, checked when a study is
+        planned, without building the task or loading data. Default: by each option's default
+        (:func:`default_option_rule`); subclasses add their bounds."""
+        import inspect
+
+        params = inspect.signature(cls.__init__).parameters.values()
+        return {
+            p.name: default_option_rule(p.name, p.default)
+            for p in params
+            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        }
 
     # ---- data ------------------------------------------------------------------------------
 

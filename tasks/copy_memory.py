@@ -18,6 +18,7 @@ n_symbols + 1. The loss is cross-entropy over every step (the standard formulati
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -51,6 +52,16 @@ class CopyMemoryTask(GeneratedTask):
     target_kind = "per_step"
     metric_name = "symbol_error"
     metric_direction = "minimize"
+
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """The options' rules (:meth:`tasks.base.Task.option_rules`) with this task's bounds."""
+        return {
+            **super().option_rules(),
+            "lag": {"type": "integer", "minimum": 1},
+            "n_symbols": {"type": "integer", "minimum": 2},
+            "length": {"type": "integer", "minimum": 1},
+        }
 
     def __init__(
         self,

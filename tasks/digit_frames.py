@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -61,6 +62,11 @@ class DigitFramesTask(GeneratedTask):
     frontend_options = {"frame_shape": (1, 8, 8)}
     metric_name = "error"
     metric_direction = "minimize"
+
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """The options' rules (:meth:`tasks.base.Task.option_rules`) with this task's bounds."""
+        return {**super().option_rules(), "lag": {"type": "integer", "minimum": 0}}
 
     def __init__(
         self,

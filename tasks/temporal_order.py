@@ -19,6 +19,7 @@ Metric: ``error`` (fraction of misclassified sequences, minimize).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,15 @@ class TemporalOrderTask(GeneratedTask):
     target_kind = "final"
     metric_name = "error"
     metric_direction = "minimize"
+
+    @classmethod
+    def option_rules(cls) -> dict[str, dict[str, Any]]:
+        """The options' rules (:meth:`tasks.base.Task.option_rules`) with this task's bounds."""
+        return {
+            **super().option_rules(),
+            "lag": {"type": "integer", "minimum": 10},
+            "n_relevant": {"enum": [2, 3]},
+        }
 
     def __init__(
         self,

@@ -352,3 +352,21 @@ def test_task_ctc_loss_and_cer() -> None:
     scores = ctc.score(best, batch)  # decodes [1] (right) and [2, 2, 1] (2 edits vs [1, 2])
     assert scores["cer"] == (2.0, 3.0)
     assert ctc.finalize("cer", *scores["cer"]) == pytest.approx(2 / 3)
+
+
+def test_every_tasks_option_rules_accept_its_defaults_and_reject_out_of_range() -> None:
+    """Task.option_rules: checked at planning without loading data; defaults always pass."""
+    import inspect
+
+    import jsonschema
+
+    import tasks
+
+    for name in tasks.names():
+        rules = tasks.option_rules(name)
+        defaults = tasks.options(name)
+        assert set(rules) == set(defaults), name
+        for option, default in defaults.items():
+            if default is not inspect.Parameter.empty:
+                jsonschema.validate(default, rules[option])
+    assert not jsonschema.Draft202012Validator(tasks.option_rules("adding")["lag"]).is_valid(-5)

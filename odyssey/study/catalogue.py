@@ -19,23 +19,25 @@ import hashlib
 import importlib.util
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGES: tuple[str, ...] = ("tasks", "variants")
 """The registries the catalogue describes."""
 
-FORMAT = 1
+FORMAT = 2
 """Version of the file layout (part of the hash)."""
 
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Registered task names (sorted, as ``tasks.names()``) with the options each accepts, and
-    registered variant names (in ``variants.names()`` order)."""
+    """Registered task names (sorted, as ``tasks.names()``) with the options each accepts, the
+    JSON-Schema rule of each option's value (``tasks.option_rules(name)``), and registered variant
+    names (in ``variants.names()`` order)."""
 
     tasks: dict[str, tuple[str, ...]]
     variants: tuple[str, ...]
+    rules: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def task_names(self) -> list[str]:
         """``tasks.names()``."""
@@ -54,6 +56,7 @@ def read_registries() -> Catalogue:
     return Catalogue(
         tasks={name: tuple(tasks.options(name)) for name in tasks.names()},
         variants=tuple(variants.names()),
+        rules={name: tasks.option_rules(name) for name in tasks.names()},
     )
 
 
@@ -86,13 +89,15 @@ def catalogue() -> Catalogue:
         return Catalogue(
             tasks={str(k): tuple(v) for k, v in data["tasks"].items()},
             variants=tuple(data["variants"]),
+            rules=data["rules"],
         )
     found = read_registries()
     with contextlib.suppress(OSError):  # a read-only home: read the registries next time too
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         temporary.write_text(
-            json.dumps({"tasks": found.tasks, "variants": found.variants}), encoding="utf-8"
+            json.dumps({"tasks": found.tasks, "variants": found.variants, "rules": found.rules}),
+            encoding="utf-8",
         )
         os.replace(temporary, path)  # readers see the whole file or none
     return found

@@ -33,6 +33,8 @@ import yaml
 
 from odyssey.resources import resource
 from odyssey.study.catalogue import catalogue
+from odyssey.study.servers import check_schemes
+from odyssey.study.space import parse_space
 
 __all__ = [
     "ENV_OVERRIDES",
@@ -178,6 +180,15 @@ def _unknown(where: str, name: str, kind: str, known: list[str]) -> ConfigError:
     return ConfigError(f"{where}: unknown {kind} {name!r} ({hint}known: {', '.join(known)})")
 
 
+def _check_option_value(where: str, rule: dict[str, Any], value: Any) -> None:
+    """One line naming ``where`` if ``value`` breaks its task's rule (``Task.option_rules``)."""
+    errors = sorted(jsonschema.Draft202012Validator(rule).iter_errors(value), key=lambda e: e.path)
+    if errors:
+        error = errors[0]
+        error.path.extendleft(reversed(where.split(".")))
+        raise ConfigError(_message(error))
+
+
 def _check_tasks(cfg: dict[str, Any]) -> None:
     """Task names, task options and data paths against the tasks registry and the disk."""
     known = catalogue().task_names()
@@ -194,17 +205,16 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
                     f"{where}: task {name!r} has no option {option!r} "
                     f"({hint}accepted: {', '.join(accepted) or 'none'})"
                 )
+            _check_option_value(where, catalogue().rules.get(name, {}).get(option, {}), value)
             if option == "data_path" and value is not None and not Path(value).exists():
                 raise ConfigError(
                     f"{where}: {value!r} does not exist (put the {name} data there, or point the "
                     f"key at your copy: see config/README.md)"
                 )
-        for dim, rng in entry["search_space"].items():
-            where = f"tasks.{name}.search_space.{dim}"
-            if rng["low"] >= rng["high"]:
-                raise ConfigError(f"{where}: low {rng['low']} must be below high {rng['high']}")
-            if rng["log"] and rng["low"] <= 0:
-                raise ConfigError(f"{where}: a log range needs low > 0, got {rng['low']}")
+        try:
+            parse_space(entry["search_space"], where=f"tasks.{name}.search_space")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
     grad = cfg["gradients"]
     if grad["enabled"] and grad["task"] not in known:
         raise _unknown("gradients.task", grad["task"], "task", known)
@@ -242,6 +252,10 @@ def validate(
     for variable, key in ENV_OVERRIDES.items():
         if env.get(variable):
             out[key] = env[variable]
+    try:
+        check_schemes(out, env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     _check_tasks(out)
     _check_variants(out)
     return out

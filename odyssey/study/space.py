@@ -31,6 +31,39 @@ PAPER_SPACE: dict[str, dict[str, Any]] = {
 }
 """The paper's search space (Greff et al. 2017, section IV-D)."""
 
+
+@dataclass(frozen=True)
+class Domain:
+    """Where a searched hyperparameter's range must lie: above ``low`` (``low_open``: strictly),
+    at most ``high`` (None: no upper limit); ``why`` is the rule in words for the message."""
+
+    low: float
+    low_open: bool
+    high: float | None
+    why: str
+
+    def violation(self, rng: Range) -> str | None:
+        """The fix, in words, if ``rng`` leaves the domain; else None."""
+        below = rng.low <= self.low if self.low_open else rng.low < self.low
+        if below:
+            relation = ">" if self.low_open else ">="
+            fix = f"set low {relation} {self.low:g}"
+            return f"low {rng.low:g} is outside the domain ({self.why}): {fix}"
+        if self.high is not None and rng.high > self.high:
+            return (
+                f"high {rng.high:g} is outside the domain ({self.why}): set high <= {self.high:g}"
+            )
+        return None
+
+
+DOMAINS: dict[str, Domain] = {
+    "hidden_size": Domain(1, False, None, "at least one block"),
+    "learning_rate": Domain(0.0, True, None, "learning rate > 0"),
+    "one_minus_momentum": Domain(0.0, True, 1.0, "momentum = 1 - value must lie in [0, 1)"),
+    "input_noise": Domain(0.0, False, None, "noise std >= 0"),
+}
+"""The values each searched hyperparameter can take at all (:func:`check_params` at trial time)."""
+
 PARAM_KEYS: tuple[str, ...] = ("hidden_size", "learning_rate", "momentum", "input_noise")
 """The parameters a trial trains with."""
 
@@ -96,6 +129,9 @@ def parse_space(space: Mapping[str, Any] | None, where: str = "search_space") ->
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}.{key}: low and high must be numbers") from exc
         rng.check(f"{where}.{key}", integer=key in INTEGER_KEYS)
+        problem = DOMAINS[key].violation(rng)
+        if problem:
+            raise ValueError(f"{where}.{key}: {problem}")
         out[key] = rng
     return out
 

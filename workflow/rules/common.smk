@@ -2,21 +2,28 @@
 
 The configuration is checked by odyssey.study.config (the JSON schema
 workflow/schemas/config.schema.yaml plus the task and variant registries and the data paths)
-before any job is planned: a bad key stops the run with one line naming it. The validated dict (defaults filled, ODYSSEY_STORAGE and
+before any job is planned: a bad key stops the run with one line naming it, and so does a
+storage or tracking server that does not answer (odyssey.study.servers). The validated dict (defaults filled, ODYSSEY_STORAGE and
 MLFLOW_TRACKING_URI applied) replaces `config`, so every job sees the same complete configuration.
 """
 
 import json
+import os
 import sys
 
 from odyssey.study.config import ConfigError, validate
 from odyssey.study.locations import redact
+from odyssey.study.servers import unreachable
 from odyssey.study.spec import StudySpec
 
 try:
     _validated = validate(config)
 except ConfigError as _error:
     sys.exit(f"invalid configuration: {_error}")
+# A storage or tracking server that does not answer stops the run here, before any job starts.
+_down = unreachable(_validated, os.environ)
+if _down:
+    sys.exit(f"server not reachable: {_down}")
 config.clear()
 config.update(_validated)
 
