@@ -58,8 +58,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     """Run :func:`odyssey.render.report.build_report` and print the PDF path."""
     from odyssey.render.report import build_report
     from odyssey.study.config import load
+    from odyssey.study.locations import redacted_config
 
-    cfg = load(args.config)
+    cfg = redacted_config(load(args.config))  # the report prints the config: no passwords
     gradients = Path(args.gradients) if args.gradients else None
     pdf = build_report(cfg, [Path(p) for p in args.analysis], gradients, Path(args.out))
     print(pdf)

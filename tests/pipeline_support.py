@@ -53,12 +53,15 @@ def environment(copy: Path) -> dict[str, str]:
     return env
 
 
-def start_snakemake(copy: Path, *args: str) -> subprocess.Popen[str]:
-    """Start Snakemake in ``copy`` in its own process group (stdout and stderr merged)."""
+def start_snakemake(
+    copy: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start Snakemake in ``copy`` in its own process group (stdout and stderr merged); ``env``
+    defaults to :func:`environment`."""
     return subprocess.Popen(
         [str(SNAKEMAKE), *args],
         cwd=copy,
-        env=environment(copy),
+        env=environment(copy) if env is None else env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -67,10 +70,14 @@ def start_snakemake(copy: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def snakemake(
-    copy: Path, *args: str, timeout: float = 300, check: bool = True
+    copy: Path,
+    *args: str,
+    timeout: float = 300,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run Snakemake in ``copy`` to its end and return the finished process."""
-    process = start_snakemake(copy, *args)
+    process = start_snakemake(copy, *args, env=env)
     try:
         output, _ = process.communicate(timeout=timeout)
     finally:

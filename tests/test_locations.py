@@ -30,3 +30,12 @@ def test_servers_and_tracking_off(tmp_path: Path) -> None:
     assert resolve_tracking_uri("NONE", tmp_path) is None
     assert redact(url) == "postgresql+psycopg2://me:***@db:5432/odyssey"
     assert Locations("journal.log") == Locations("journal.log", None, None)
+
+
+def test_a_redacted_config_hides_both_passwords() -> None:
+    from odyssey.study.locations import redacted_config
+
+    cfg = {"storage": "postgresql://u:pw1@h/db", "tracking_uri": "http://a:pw2@h:5000", "seed": 1}
+    out = redacted_config(cfg)
+    assert "pw1" not in str(out) and "pw2" not in str(out) and out["seed"] == 1
+    assert cfg["storage"].endswith("pw1@h/db")  # the original is untouched

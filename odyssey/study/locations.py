@@ -56,6 +56,16 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
+def redacted_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a config with the passwords in ``storage`` and ``tracking_uri`` hidden: what a
+    report or a log may print."""
+    out = dict(cfg)
+    for key in ("storage", "tracking_uri"):
+        if out.get(key):
+            out[key] = redact(str(out[key]))
+    return out
+
+
 def is_rdb(url: str) -> bool:
     """True for a SQLAlchemy URL, False for a journal file path."""
     return "://" in url
