@@ -139,6 +139,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_group(process: subprocess.Popen, timeout_s: float = 30) -> None:
+    """End a process this test started in its own session, and its children: SIGTERM to its
+    process group, then SIGKILL if it has not ended within ``timeout_s``."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout_s)
+
+
 @contextlib.contextmanager
 def mlflow_server(folder: Path) -> Iterator[str]:
     """Start ``mlflow server --host 127.0.0.1 --workers 1``; yield its URL; stop it."""
@@ -179,12 +192,5 @@ def mlflow_server(folder: Path) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        stop_group(process)
         log.close()

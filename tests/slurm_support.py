@@ -16,13 +16,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from engine_support import stop_group
 
 PORTS = (6817, 6818)
 """slurmctld's and slurmd's fixed ports."""
@@ -99,18 +100,6 @@ def _config(root: Path, host: str, sockets: Path) -> str:
     )
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """End a daemon this module started (its own session), politely then by force."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
-
-
 def _wait_idle(env: dict[str, str], deadline_s: float = 60) -> None:
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
@@ -184,7 +173,7 @@ def slurm_cluster() -> Iterator[Path]:
             subprocess.run(["scancel", "--full", "-u", "root"], env=env, check=False, timeout=30)
             time.sleep(1.0)
         for process in reversed(started):
-            _stop(process)
+            stop_group(process, timeout_s=15)
         for link in linked:
             if link.is_symlink():
                 link.unlink()
