@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import optuna
@@ -9,7 +11,13 @@ import pytest
 from engine_support import free_port
 
 from odyssey.study.locations import default_storage_url, is_rdb, redact, resolve_storage_url
-from odyssey.sweep.storage import load_study, open_storage
+from odyssey.sweep.storage import (
+    SignalSafeJournalFile,
+    critical_section,
+    defer_if_critical,
+    load_study,
+    open_storage,
+)
 
 
 def test_default_is_a_journal_file_under_results(tmp_path: Path) -> None:
@@ -40,3 +48,35 @@ def test_unreachable_database_fails_in_one_line_without_password() -> None:
     assert "\n" not in text and "pa55" not in text
     assert text.startswith("storage postgresql+psycopg2://me:***@127.0.0.1")
     assert redact("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_signal_inside_a_journal_append_raises_after_it(tmp_path: Path) -> None:
+    """The worker's SIGTERM handler defers itself inside an append: the line is written whole
+    and the lock released, then the exception comes."""
+
+    class Stop(Exception):
+        pass
+
+    def raise_stop() -> None:
+        raise Stop
+
+    def handler(signum: int, frame: object) -> None:
+        if not defer_if_critical(raise_stop):
+            raise_stop()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    steps = []
+    try:
+        with pytest.raises(Stop), critical_section():
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, and defers
+            steps.append("after the signal")
+        assert steps == ["after the signal"]
+        with pytest.raises(Stop):  # outside a section it raises at once
+            os.kill(os.getpid(), signal.SIGTERM)
+        backend = SignalSafeJournalFile(str(tmp_path / "journal.log"))
+        log = {"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}
+        backend.append_logs([log])
+        assert len(list(backend.read_logs(0))) == 1
+        assert not list(tmp_path.glob("*.lock"))  # the lock is released
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -16,6 +16,9 @@ one line that names the URL (password hidden) and the driver's first line of err
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import optuna
@@ -23,6 +26,46 @@ from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 
 from odyssey.study.locations import is_rdb, redact
+
+_depth = 0  # the main thread's nesting of journal appends in progress
+_deferred: list[Callable[[], None]] = []
+
+
+@contextlib.contextmanager
+def critical_section() -> Iterator[None]:
+    """The main thread's journal append: a signal handler that would raise here (the worker's
+    SIGTERM) defers itself with :func:`defer_if_critical` and raises when the section ends, so
+    the journal's lock file is never left taken and no line is left half written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    global _depth
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0 and _deferred:
+            action = _deferred.pop()
+            _deferred.clear()
+            action()
+
+
+def defer_if_critical(action: Callable[[], None]) -> bool:
+    """Run ``action`` when the current critical section ends (True), or say there is none."""
+    if _depth == 0:
+        return False
+    _deferred.append(action)
+    return True
+
+
+class SignalSafeJournalFile(JournalFileBackend):
+    """Optuna's journal file whose appends (the only step that takes its lock) finish before the
+    main thread's SIGTERM handler raises."""
+
+    def append_logs(self, logs: list[dict]) -> None:
+        with critical_section():
+            super().append_logs(logs)
 
 
 def open_storage(url: str, *, create: bool = False) -> BaseStorage:
@@ -38,7 +81,7 @@ def open_storage(url: str, *, create: bool = False) -> BaseStorage:
             raise ValueError(
                 f"storage {path} does not exist: run `odyssey init --config ...` before any worker"
             )
-        return JournalStorage(JournalFileBackend(str(path)))
+        return JournalStorage(SignalSafeJournalFile(str(path)))
     engine_kwargs: dict[str, object] = {"pool_pre_ping": True}
     if url.startswith("sqlite:"):
         engine_kwargs["connect_args"] = {"timeout": 60}

@@ -34,7 +34,7 @@ from odyssey.study.spec import StudySpec
 from odyssey.sweep.heartbeat import RUN_ATTR, Heartbeat, Liveness, fail_stale
 from odyssey.sweep.samplers import make_pruner, make_sampler, suggest
 from odyssey.sweep.slots import claim_slot, finished_slots, repair_slots
-from odyssey.sweep.storage import load_study, open_storage
+from odyssey.sweep.storage import defer_if_critical, load_study, open_storage
 from odyssey.training.trial import EpochResult, TrialRecord, train_trial
 
 LOG = logging.getLogger("odyssey.sweep.worker")
@@ -58,8 +58,13 @@ def _sigterm_as_exception() -> Iterator[None]:
         yield
         return
 
-    def handler(signum: int, frame: object) -> None:
+    def interrupt(signum: int) -> None:
         raise _Interrupted(f"signal {signum}")
+
+    def handler(signum: int, frame: object) -> None:
+        # Inside a journal append the exception waits for the append to end (its lock file).
+        if not defer_if_critical(lambda: interrupt(signum)):
+            interrupt(signum)
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
