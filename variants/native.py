@@ -99,7 +99,8 @@ def build_key(name: str) -> str:
     return h.hexdigest()[:16]
 
 
-def _compile_command(name: str, module: str, out: Path) -> list[str]:
+def _compile_command(module: str, out: Path) -> list[str]:
+    """One compiler call: every ``.cpp`` of the sources into the Python module ``module``."""
     includes = [*cpp_extension.include_paths(), sysconfig.get_paths()["include"]]
     libdirs = cpp_extension.library_paths()
     units = [str(p) for p in sources() if p.suffix == ".cpp"]
@@ -147,9 +148,7 @@ def build(name: str = "loops") -> Path:
         compiles += 1
         with tempfile.TemporaryDirectory(dir=root, prefix=f".{module}-") as tmp:
             out = Path(tmp) / target.name
-            proc = subprocess.run(
-                _compile_command(name, module, out), capture_output=True, text=True
-            )
+            proc = subprocess.run(_compile_command(module, out), capture_output=True, text=True)
             if proc.returncode != 0:
                 tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
                 raise RuntimeError(f"building {name} failed ({compiler()}): {tail}")
