@@ -2,14 +2,14 @@
 
 Reads the finished trials of a JSB Chorales study run with the paper's setup (``config/jsb.yaml``:
 batch 1, at most 150 epochs, patience 15, hyperparameters drawn from the paper's space) from its
-Optuna journal, and reports per cell the mean trial time, epochs and seconds per epoch, the trials
+trials table, and reports per cell the mean trial time, epochs and seconds per epoch, the trials
 per hour of one single-threaded worker, and the projected cost of the whole JSB part of the paper
 (9 cells x 200 trials) on this machine, beside the same projection if every cell ran at NP's speed
 (NP runs on torch's fused LSTM kernel). Trial k has the same hyperparameters in every cell's study,
 so "at NP's speed" prices each cell's epochs of slot k at NP's seconds per epoch of slot k.
 
-    python bench/bench_paper_mode.py                       # report/published/jsb/journal.log
-    python bench/bench_paper_mode.py --journal J --out bench/paper_mode
+    python bench/bench_paper_mode.py       # report/published/jsb/trials/jsb_chorales.csv
+    python bench/bench_paper_mode.py --trials T --out bench/paper_mode
 """
 
 from __future__ import annotations
@@ -19,32 +19,25 @@ import json
 import statistics
 from pathlib import Path
 
-import optuna
-from optuna.storages import JournalStorage
-from optuna.storages.journal import JournalFileBackend
+import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
 PAPER_TRIALS = 200  # per cell on JSB (Greff et al. 2017, Sec. IV-A)
 PAPER_CELLS = 9  # V and its eight variants
 
 
-def finished_trials(journal: Path) -> dict[str, dict[int, dict]]:
-    """cell -> trial slot -> its record (wall time, epochs, hidden size), finished trials only."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = JournalStorage(JournalFileBackend(str(journal)))
+def finished_trials(table: Path) -> dict[str, dict[int, dict]]:
+    """cell -> trial slot -> wall time, epochs and hidden size of its finished trials, from the
+    study's trials table (``odyssey collect``; the table's ``trial`` is the slot)."""
+    frame = pd.read_csv(table)
+    frame = frame[frame["state"] == "COMPLETE"]
     out: dict[str, dict[int, dict]] = {}
-    for summary in optuna.get_all_study_summaries(storage):
-        cell = summary.study_name.rsplit(".", 1)[-1]
-        study = optuna.load_study(study_name=summary.study_name, storage=storage)
-        rows = {}
-        for trial in study.get_trials(deepcopy=False, states=[optuna.trial.TrialState.COMPLETE]):
-            record = trial.user_attrs["record"]
-            rows[int(trial.user_attrs["slot"])] = {
-                "wall_s": float(record["wall_time_s"]),
-                "epochs": int(record["epochs"]),
-                "hidden_size": int(trial.params["hidden_size"]),
-            }
-        out[cell] = rows
+    for row in frame.itertuples(index=False):
+        out.setdefault(row.variant, {})[int(row.trial)] = {
+            "wall_s": float(row.wall_time_s),
+            "epochs": int(row.epochs),
+            "hidden_size": int(row.hidden_size),
+        }
     return out
 
 
@@ -88,7 +81,7 @@ def summarise(trials: dict[str, dict[int, dict]]) -> dict:
     }
 
 
-def markdown(result: dict, journal: str) -> str:
+def markdown(result: dict, source: str) -> str:
     rows = [
         "| cell | finished trials | mean trial s | mean epochs | s per epoch | trials/hour "
         "(1 worker) | mean trial s at NP's speed |",
@@ -106,7 +99,7 @@ def markdown(result: dict, journal: str) -> str:
     lines = [
         "# Paper mode: the JSB protocol's cost on this machine",
         "",
-        f"From `{journal}` ({result['finished_trials']} finished trials), "
+        f"From `{source}` ({result['finished_trials']} finished trials), "
         "`python bench/bench_paper_mode.py`. One single-threaded worker per trial; the machine "
         "is shared with the project's own work while the study runs, so these are upper bounds.",
         "",
@@ -128,14 +121,14 @@ def markdown(result: dict, journal: str) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--journal", default="report/published/jsb/journal.log")
+    parser.add_argument("--trials", default="report/published/jsb/trials/jsb_chorales.csv")
     parser.add_argument("--out", default=None, help="write OUT.md and OUT.json (else print)")
     args = parser.parse_args(argv)
-    journal = Path(args.journal)
-    if not journal.exists():
-        parser.error(f"no journal at {journal}: run the study first (config/jsb.yaml)")
-    result = summarise(finished_trials(journal))
-    text = markdown(result, args.journal)
+    table = Path(args.trials)
+    if not table.exists():
+        parser.error(f"no trials table at {table}: collect it first (scripts/snapshot_study.sh)")
+    result = summarise(finished_trials(table))
+    text = markdown(result, args.trials)
     print(text)
     if args.out:
         Path(f"{args.out}.md").write_text(text)
