@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from variants.native import compiled_loops
+from variants.native import compiled_loops, evaluation_loops
 from variants.pointwise import StepTanh
 from variants.spec import GatedSpec
 
@@ -396,10 +396,7 @@ def gated_scan(
     """
     xp = xp.contiguous()
     w_hh = w_hh.contiguous()
-    needs_grad = torch.is_grad_enabled() and any(
-        t is not None and t.requires_grad for t in (xp, w_hh, peep, gmat)
-    )
-    ext = None if needs_grad else compiled_loops(xp)
+    ext = evaluation_loops(xp, w_hh, peep, gmat)
     if ext is not None:  # evaluation: forward only, nothing kept for backward
         lay = _Layout(spec, w_hh.shape[1])
         ys, cells, _, _ = ext.gated_forward(

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from variants.native import compiled_loops
+from variants.native import compiled_loops, evaluation_loops
 from variants.pointwise import StepTanh
 
 
@@ -136,8 +136,7 @@ def gru_scan(xp: Tensor, w_hh: Tensor, b_rn: Tensor, consume_xp: bool = False) -
     """
     xp = xp.contiguous()
     w_hh = w_hh.contiguous()
-    needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (xp, w_hh, b_rn))
-    ext = None if needs_grad else compiled_loops(xp)
+    ext = evaluation_loops(xp, w_hh, b_rn)
     if ext is not None:  # evaluation: forward only, nothing kept for backward
         return ext.gru_forward(xp if consume_xp else xp.clone(), w_hh, b_rn.contiguous(), False)[0]
     return GRUScan.apply(xp, w_hh, b_rn)

@@ -183,3 +183,11 @@ def compiled_loops(like: torch.Tensor) -> ModuleType | None:
     if like.device.type != "cpu" or like.dtype not in (torch.float32, torch.float64):
         return None
     return load()
+
+
+def evaluation_loops(like: torch.Tensor, *inputs: torch.Tensor | None) -> ModuleType | None:
+    """The compiled loops for a forward pass that autograd will not differentiate (no grad mode,
+    or no input needs a gradient), else None."""
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (like, *inputs)):
+        return None
+    return compiled_loops(like)
