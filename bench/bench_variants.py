@@ -6,6 +6,10 @@ change on the machine hits all of them alike; the table reports medians and the 
     python bench/bench_variants.py                 # full run: writes bench/variants.{md,json}
     python bench/bench_variants.py --quick         # 3 rounds of the JSB-like shape, prints only
     python bench/bench_variants.py --shapes jsb longlag --cells V NP --repeats 5 --out /tmp/b
+    python bench/bench_variants.py --device cuda --out bench/variants-cuda   # against cuDNN
+
+On a GPU every step ends with ``torch.cuda.synchronize()`` so that the clock sees the kernels,
+and nn.LSTM is cuDNN's fused kernel.
 """
 
 from __future__ import annotations
@@ -54,25 +58,30 @@ SHAPES = {
 
 
 def make_step(model: torch.nn.Module, x: torch.Tensor, probe: torch.Tensor) -> Callable[[], None]:
-    """One training step without the optimiser update: zero grads, forward, loss, backward."""
+    """One training step without the optimiser update: zero grads, forward, loss, backward.
+
+    On a GPU the step waits for its kernels, so that a step's time is the time it takes.
+    """
+    sync = torch.cuda.synchronize if x.is_cuda else (lambda: None)
 
     def step() -> None:
         for p in model.parameters():
             p.grad = None
         out = model(x)[0]  # (B, T, D N)
         (out * probe).sum().backward()
+        sync()
 
     return step
 
 
 def time_shape(
-    shape: Shape, cells: list[str], repeats: int, warmup: int, fast: bool
+    shape: Shape, cells: list[str], repeats: int, warmup: int, fast: bool, device: str = "cpu"
 ) -> dict[str, list[float]]:
     """Seconds per step for nn.LSTM and every cell, interleaved over ``repeats`` rounds."""
     torch.manual_seed(0)
-    x = torch.randn(shape.batch, shape.time, shape.input)
+    x = torch.randn(shape.batch, shape.time, shape.input, device=device)
     dirs = 2 if shape.bidirectional else 1
-    probe = torch.randn(shape.batch, shape.time, shape.hidden * dirs)
+    probe = torch.randn(shape.batch, shape.time, shape.hidden * dirs, device=device)
     models: dict[str, torch.nn.Module] = {
         REFERENCE: torch.nn.LSTM(
             shape.input, shape.hidden, batch_first=True, bidirectional=shape.bidirectional
@@ -82,7 +91,7 @@ def time_shape(
         models[name] = variants.build(
             name, shape.input, shape.hidden, bidirectional=shape.bidirectional, fast=fast
         )
-    steps = {name: make_step(m, x, probe) for name, m in models.items()}
+    steps = {name: make_step(m.to(device), x, probe) for name, m in models.items()}
     for step in steps.values():
         for _ in range(warmup):
             step()
@@ -115,6 +124,13 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def device_name(device: str) -> str:
+    """``cpu``, or the GPU's name and torch's CUDA version, e.g. ``NVIDIA H200 (CUDA 13.0)``."""
+    if not device.startswith("cuda"):
+        return "cpu"
+    return f"{torch.cuda.get_device_name(torch.device(device))} (CUDA {torch.version.cuda})"
+
+
 def markdown(result: dict) -> str:
     """The table: one row per cell, per shape the median ms and the ratio to nn.LSTM."""
     shapes = result["shapes"]
@@ -134,7 +150,8 @@ def markdown(result: dict) -> str:
         f"\nForward + backward of one training step, median of {meta['repeats']} interleaved "
         f"rounds "
         f"({meta['warmup']} warm-up), {meta['threads']} threads, torch {meta['torch']}, "
-        f"{meta['cpu']}, load average {meta['loadavg']} at start, {meta['loadavg_end']} at end; "
+        f"{meta['cpu']}{', on ' + meta['device'] if meta.get('device', 'cpu') != 'cpu' else ''}"
+        f", load average {meta['loadavg']} at start, {meta['loadavg_end']} at end; "
         f"commit {meta['commit']}, "
         f"{meta['date']}. Ratio = time / nn.LSTM's time in the same run.\n"
     )
@@ -150,6 +167,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--warmup", type=int, default=None, help="warm-up steps (default 2)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--eager", action="store_true", help="time the eager reference instead")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
     parser.add_argument("--out", default=None, help="output prefix (default bench/variants)")
     args = parser.parse_args(argv)
 
@@ -163,7 +181,9 @@ def main(argv: list[str] | None = None) -> dict:
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        result = run(shapes, cells, repeats, warmup, args.threads, fast=not args.eager)
+        result = run(
+            shapes, cells, repeats, warmup, args.threads, fast=not args.eager, device=args.device
+        )
     finally:
         torch.set_num_threads(previous_threads)
     table = markdown(result)
@@ -177,7 +197,13 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def run(
-    shapes: list[str], cells: list[str], repeats: int, warmup: int, threads: int, fast: bool
+    shapes: list[str],
+    cells: list[str],
+    repeats: int,
+    warmup: int,
+    threads: int,
+    fast: bool,
+    device: str = "cpu",
 ) -> dict:
     """Time every shape; the result holds metadata, medians, ratios and all samples."""
     result: dict = {
@@ -188,6 +214,7 @@ def run(
             "fast": fast,
             "torch": torch.__version__,
             "cpu": cpu_model(),
+            "device": device_name(device),
             "loadavg": " ".join(f"{v:.2f}" for v in os.getloadavg()),
             "commit": git_commit(),
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -196,7 +223,7 @@ def run(
     }
     for key in shapes:
         shape = SHAPES[key]
-        samples = time_shape(shape, cells, repeats, warmup, fast=fast)
+        samples = time_shape(shape, cells, repeats, warmup, fast=fast, device=device)
         med = {name: 1000 * statistics.median(v) for name, v in samples.items()}
         result["shapes"][key] = {
             "shape": shape.__dict__,

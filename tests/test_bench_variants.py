@@ -41,3 +41,18 @@ def test_writes_table_and_json(tmp_path: Path) -> None:
 def test_unknown_cell_is_rejected() -> None:
     with pytest.raises(SystemExit):
         load_bench().main(["--cells", "LSTM9", "--quick"])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_times_on_a_gpu_against_cudnn(tmp_path: Path) -> None:
+    bench = load_bench()
+    out = tmp_path / "g"
+    result = bench.main(
+        ["--device", "cuda", "--shapes", "jsb", "--cells", "V", "GRU", "--repeats", "2",
+         "--warmup", "1", "--out", str(out)]
+    )  # fmt: skip
+    assert result["meta"]["device"].startswith(torch.cuda.get_device_name(0))
+    assert set(result["shapes"]["jsb"]["median_ms"]) == {"nn.LSTM", "V", "GRU"}
+    assert all(ms > 0 for ms in result["shapes"]["jsb"]["median_ms"].values())
+    assert ", on " in out.with_suffix(".md").read_text()

@@ -60,3 +60,17 @@ def test_cuda_device_round_robin_and_bf16_autocast() -> None:
     with devices.autocast("cuda:0", True):
         a = torch.ones(4, 4, device="cuda:0")
         assert (a @ a).dtype == torch.bfloat16
+
+
+def test_a_gpu_trial_runs_deterministic_float32_not_tf32() -> None:
+    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
+    before = (cudnn.deterministic, cudnn.benchmark, cudnn.allow_tf32, matmul.allow_tf32)
+    try:
+        cudnn.allow_tf32 = matmul.allow_tf32 = True
+        devices.configure_determinism("cpu")  # the CPU has no such switches: nothing changes
+        assert cudnn.allow_tf32 and matmul.allow_tf32
+        devices.configure_determinism("cuda:0")  # setting the flags needs no GPU
+        assert cudnn.deterministic and not cudnn.benchmark
+        assert not cudnn.allow_tf32 and not matmul.allow_tf32
+    finally:
+        cudnn.deterministic, cudnn.benchmark, cudnn.allow_tf32, matmul.allow_tf32 = before

@@ -142,3 +142,24 @@ def test_bad_input_fails_in_one_line(task) -> None:
         train_trial(task, "LSTM2", PARAMS, 0, Budget(max_epochs=1))
     with pytest.raises(ValueError, match="device 'tpu'"):
         train_trial(task, "V", PARAMS, 0, Budget(max_epochs=1), device="tpu")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("variant", ["V", "NP", "GRU"])
+def test_a_trial_on_a_gpu_matches_the_cpu_and_bf16_autocast_trains(task, variant: str) -> None:
+    """The same seed on CUDA gives the CPU's curve up to float32 rounding (no input noise: the
+    noise comes from the device's own generator); bfloat16 autocast trains to a finite loss."""
+    budget = Budget(max_epochs=2, patience=2)
+    quiet = {**PARAMS, "input_noise": 0.0}
+    cpu = train_trial(task, variant, quiet, 7, budget)
+    gpu = train_trial(task, variant, quiet, 7, budget, device="cuda")
+    assert gpu.provenance["device"].startswith("cuda")
+    assert gpu.epochs == cpu.epochs == 2
+    assert gpu.curves["valid_metric"][0] == pytest.approx(cpu.curves["valid_metric"][0], rel=1e-4)
+    assert gpu.curves["valid_metric"][1] == pytest.approx(cpu.curves["valid_metric"][1], rel=1e-2)
+    amp_budget = Budget(max_epochs=2, patience=2, amp=True)
+    amp = train_trial(task, variant, quiet, 7, amp_budget, device="cuda")
+    assert amp.budget["amp"] is True and not amp.diverged
+    assert math.isfinite(amp.valid_metric) and math.isfinite(amp.test_metric)
+    assert amp.valid_metric == pytest.approx(cpu.valid_metric, rel=0.1)

@@ -418,7 +418,7 @@ std::vector<at::Tensor> gated_backward(at::Tensor w_hh, c10::optional<at::Tensor
     for (int g = 0; g < 3; ++g) {
       if (pr[g] < 0) continue;
       const at::Tensor& seen = g == 2 ? cells : c_prev;
-      d_peep[pr[g]].copy_((dpre.narrow(2, blk[g] * n, n) * seen).sum({0, 1}));
+      d_peep[pr[g]].copy_(sum_time_batch(dpre.narrow(2, blk[g] * n, n) * seen));
     }
   }
   return {dpre, d_w_hh, d_peep, d_gmat};

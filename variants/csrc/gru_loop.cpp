@@ -167,7 +167,7 @@ std::vector<at::Tensor> gru_backward(at::Tensor w_hh, at::Tensor hs, at::Tensor 
   // Weight gradients: one product over all steps (step 0 saw h' = 0).
   at::Tensor d_w_hh = dhh.narrow(0, 1, t_len - 1).reshape({-1, 3 * n}).t().mm(
       hs.narrow(0, 0, t_len - 1).reshape({-1, n}));
-  at::Tensor d_b_rn = dhh.narrow(2, 2 * n, n).sum({0, 1});
+  at::Tensor d_b_rn = sum_time_batch(dhh.narrow(2, 2 * n, n));
   return {dx, d_w_hh, d_b_rn};
 }
 

@@ -113,6 +113,13 @@ inline double act_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double act_tanh(double x) { return std::tanh(x); }
 
 // One-line errors for tensors the loops cannot take (the Python side normally prevents them).
+// Sum over time and batch (dims 0 and 1) of a (T, B, n) tensor. A named IntArrayRef, since a
+// braced list is ambiguous between dims and names in some torch versions' headers (2.11).
+inline at::Tensor sum_time_batch(const at::Tensor& x) {
+  static const int64_t dims[2] = {0, 1};
+  return x.sum(at::IntArrayRef(dims, 2));
+}
+
 inline void check_cpu(const at::Tensor& x, const char* name, const at::Tensor& like) {
   TORCH_CHECK(x.device().is_cpu(), "compiled loop: ", name, " must be on the CPU");
   TORCH_CHECK(x.scalar_type() == like.scalar_type(), "compiled loop: ", name, " has dtype ",
