@@ -29,6 +29,7 @@ __all__ = [
     "names",
     "option_rules",
     "options",
+    "traits",
 ]
 
 _REGISTRY: dict[str, str] = {
@@ -105,6 +106,18 @@ def option_rules(name: str) -> dict[str, dict[str, Any]]:
     """JSON-Schema rules for the values of task ``name``'s options (``Task.option_rules``), to
     check a config's options without building the task or loading data."""
     return _task_class(name).option_rules()
+
+
+TRAITS: tuple[str, ...] = ("frames", "predicts_next_step", "bidirectional", "frontend")
+"""What a task declares about the networks it takes (class attributes of :class:`Task`)."""
+
+
+def traits(name: str) -> dict[str, Any]:
+    """Task ``name``'s :data:`TRAITS` (frames for a CNN, next-step prediction, the paper's
+    direction, the suggested front end), read from its class without building it, so a config
+    can check a model against a task. Unknown ``name``: ``ValueError`` listing the known tasks."""
+    cls = _task_class(name)
+    return {trait: getattr(cls, trait) for trait in TRAITS}
 
 
 def describe() -> list[TaskInfo]:

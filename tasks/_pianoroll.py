@@ -74,6 +74,7 @@ class PianoRollTask(Task):
     output_kind = "sigmoid"
     target_kind = "per_step"
     bidirectional = False
+    predicts_next_step = True
     metric_name = "nll"
     metric_direction = "minimize"
     data_notes = (

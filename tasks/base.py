@@ -515,6 +515,12 @@ class Task:
     bidirectional: bool = False
     frontend: str | None = None
     frontend_options: dict[str, Any] | None = None
+    #: Each step's input is a flattened image (``frontend_options["frame_shape"]`` gives its
+    #: (C, H, W)): only such tasks can take a CNN front end.
+    frames: bool = False
+    #: The target of step t is the input of a later step (next-step prediction on every step):
+    #: a backward direction would read the answer, so bidirectional models are refused.
+    predicts_next_step: bool = False
     metric_name: str = "error"
     metric_direction: str = "minimize"
     #: Facts about the data a report must state (which steps are scored, what was verified), one

@@ -60,6 +60,7 @@ class DigitFramesTask(GeneratedTask):
     target_kind = "final"
     frontend = "cnn"
     frontend_options = {"frame_shape": (1, 8, 8)}
+    frames = True
     metric_name = "error"
     metric_direction = "minimize"
 

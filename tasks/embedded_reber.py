@@ -102,6 +102,7 @@ class EmbeddedReberTask(GeneratedTask):
     output_size = len(SYMBOLS)
     output_kind = "sigmoid"
     target_kind = "per_step"
+    predicts_next_step = True
     metric_name = "string_accuracy"
     metric_direction = "maximize"
     default_sizes = {"train": 256, "valid": 256, "test": 256}

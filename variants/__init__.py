@@ -21,6 +21,7 @@ The hand-written backward passes are first-order only (``create_graph=True`` nee
 
 from variants.network import RecurrentNetwork
 from variants.registry import (
+    FRONTENDS,
     PAPER_VARIANTS,
     VariantInfo,
     build,
@@ -30,6 +31,7 @@ from variants.registry import (
 )
 
 __all__ = [
+    "FRONTENDS",
     "PAPER_VARIANTS",
     "RecurrentNetwork",
     "VariantInfo",

@@ -45,6 +45,9 @@ _SPECS: tuple[GatedSpec, ...] = tuple(
     )
 )
 
+#: The front ends ``build`` accepts (``frontend=``): a per-frame CNN and Gaussian fuzzification.
+FRONTENDS: tuple[str, ...] = ("cnn", "fuzzy")
+
 #: The nine variants of Greff et al. (2017), V first.
 PAPER_VARIANTS: tuple[str, ...] = tuple(s.name for s in _SPECS)
 
@@ -142,7 +145,7 @@ def _frontend(
             return FuzzyFrontend(input_size, **opts)
     except TypeError as err:
         raise ValueError(f"bad frontend_options for {kind!r}: {err}") from None
-    raise ValueError(f"unknown frontend {kind!r}; expected None, 'cnn' or 'fuzzy'")
+    raise ValueError(f"unknown frontend {kind!r}; expected None or one of {', '.join(FRONTENDS)}")
 
 
 def build(

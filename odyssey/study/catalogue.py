@@ -3,10 +3,11 @@
 The ``tasks`` and ``variants`` packages import torch when they are imported (they build batches
 and networks), which takes seconds. Checking a config or a study spec needs only names: the
 registered tasks with the options each accepts (``tasks.names()``, ``tasks.options(name)``) and the
-registered variants (``variants.names()``). :func:`catalogue` reads them from the registries once
-and keeps them in a small JSON file whose name is a hash of the two packages' source files, so a
-later check (every ``snakemake -n``) reads the file instead; editing any task or variant file
-changes the hash, so a stale file is never read. The files live in
+registered variants (``variants.names()``), and what a model check needs: each task's traits
+(``tasks.traits(name)``), the front ends and the init scheme parts. :func:`catalogue` reads them
+from the registries once and keeps them in a small JSON file whose name is a hash of the two
+packages' source files, so a later check (every ``snakemake -n``) reads the file instead; editing
+any task or variant file changes the hash, so a stale file is never read. The files live in
 ``$XDG_CACHE_HOME/lstm-odyssey/`` (default ``~/.cache/lstm-odyssey/``); where that folder cannot
 be written, the registries are read each time.
 """
@@ -19,13 +20,14 @@ import hashlib
 import importlib.util
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 PACKAGES: tuple[str, ...] = ("tasks", "variants")
 """The registries the catalogue describes."""
 
-FORMAT = 2
+FORMAT = 3
 """Version of the file layout (part of the hash)."""
 
 
@@ -33,11 +35,16 @@ FORMAT = 2
 class Catalogue:
     """Registered task names (sorted, as ``tasks.names()``) with the options each accepts, the
     JSON-Schema rule of each option's value (``tasks.option_rules(name)``), and registered variant
-    names (in ``variants.names()`` order)."""
+    names (in ``variants.names()`` order); each task's traits (``tasks.traits``), the front ends
+    (``variants.FRONTENDS``) and the init scheme parts (``variants.init.BASES`` / ``MODIFIERS``)."""
 
     tasks: dict[str, tuple[str, ...]]
     variants: tuple[str, ...]
     rules: dict[str, dict[str, dict]] = field(default_factory=dict)
+    traits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    frontends: tuple[str, ...] = ()
+    init_bases: tuple[str, ...] = ()
+    init_modifiers: tuple[str, ...] = ()
 
     def task_names(self) -> list[str]:
         """``tasks.names()``."""
@@ -52,11 +59,16 @@ def read_registries() -> Catalogue:
     """The catalogue read from the registries themselves (imports torch)."""
     import tasks
     import variants
+    from variants import init
 
     return Catalogue(
         tasks={name: tuple(tasks.options(name)) for name in tasks.names()},
         variants=tuple(variants.names()),
         rules={name: tasks.option_rules(name) for name in tasks.names()},
+        traits={name: tasks.traits(name) for name in tasks.names()},
+        frontends=tuple(variants.FRONTENDS),
+        init_bases=tuple(init.BASES),
+        init_modifiers=tuple(init.MODIFIERS),
     )
 
 
@@ -90,15 +102,16 @@ def catalogue() -> Catalogue:
             tasks={str(k): tuple(v) for k, v in data["tasks"].items()},
             variants=tuple(data["variants"]),
             rules=data["rules"],
+            traits=data["traits"],
+            frontends=tuple(data["frontends"]),
+            init_bases=tuple(data["init_bases"]),
+            init_modifiers=tuple(data["init_modifiers"]),
         )
     found = read_registries()
     with contextlib.suppress(OSError):  # a read-only home: read the registries next time too
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(
-            json.dumps({"tasks": found.tasks, "variants": found.variants, "rules": found.rules}),
-            encoding="utf-8",
-        )
+        temporary.write_text(json.dumps(asdict(found)), encoding="utf-8")
         os.replace(temporary, path)  # readers see the whole file or none
     return found
 
