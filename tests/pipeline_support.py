@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from odyssey.study.config import load
+from odyssey.study.models import model_names
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -134,7 +135,7 @@ def check_trials_table(table: pd.DataFrame, task: str, cfg: dict[str, Any]) -> N
     """One COMPLETE row per trial, n_trials per variant, distinct parameters, finite metrics."""
     n_trials = cfg["tasks"][task]["n_trials"]
     assert set(table["task"]) == {task}
-    assert sorted(table["variant"].unique()) == sorted(cfg["variants"])
+    assert sorted(table["variant"].unique()) == sorted(model_names(cfg))
     assert (table["state"] == "COMPLETE").all()
     for variant, rows in table.groupby("variant"):
         assert len(rows) == n_trials, (variant, len(rows))

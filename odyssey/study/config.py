@@ -11,7 +11,10 @@ description and a default for every key) and in ``config/README.md``. :func:`val
 3. checks what a schema cannot: task names against ``tasks.names()`` and each task's options
    against the options its class accepts, variant names against ``variants.names()`` (both read
    through :mod:`odyssey.study.catalogue`, so a check does not import torch), that every
-   ``data_path`` option exists, and that every search range is ordered (and positive when log).
+   ``data_path`` option exists, and that every search range is ordered (and positive when log);
+4. checks the ``models`` axis (:mod:`odyssey.study.models`): ``models`` replaces ``variants``
+   (giving both is refused; the validated config then has ``models`` and no ``variants``), and
+   every model must be trainable on every task of the config.
 
 Every problem raises :class:`ConfigError`, a ``ValueError`` whose message is one line that starts
 with the dotted path of the offending key, e.g.
@@ -33,6 +36,7 @@ import yaml
 
 from odyssey.resources import resource
 from odyssey.study.catalogue import catalogue
+from odyssey.study.models import Model, check_init, check_model
 from odyssey.study.servers import check_schemes
 from odyssey.study.space import parse_space
 
@@ -213,6 +217,8 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
                 )
         try:
             parse_space(entry["search_space"], where=f"tasks.{name}.search_space")
+            if "init" in entry.get("budget", {}):
+                check_init(f"tasks.{name}.budget.init", entry["budget"]["init"])
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
     grad = cfg["gradients"]
@@ -220,10 +226,31 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
         raise _unknown("gradients.task", grad["task"], "task", known)
 
 
+def _check_models(cfg: dict[str, Any]) -> None:
+    """Every model of ``models`` on its own and on every task; names unique without case (they
+    name files)."""
+    seen: dict[str, str] = {}
+    for name, entry in cfg["models"].items():
+        where = f"models.{name}"
+        other = seen.setdefault(str(name).lower(), str(name))
+        if other != name:
+            raise ConfigError(
+                f"{where}: the name clashes with models.{other} (names that differ only in case "
+                f"name the same files on some systems): rename one"
+            )
+        try:
+            check_model(where, Model.from_entry(str(name), entry), cfg["tasks"])
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+
+
 def _check_variants(cfg: dict[str, Any]) -> None:
-    """Variant names of the sweep and of the gradient probe against ``variants.names()``."""
+    """Variant names of the sweep (or its models) and of the gradient probe against
+    ``variants.names()``."""
     known = catalogue().variant_names()
-    for index, name in enumerate(cfg["variants"]):
+    if "models" in cfg:
+        _check_models(cfg)
+    for index, name in enumerate(cfg.get("variants", [])):
         if name not in known:
             raise _unknown(f"variants[{index}]", name, "variant", known)
     if cfg["gradients"]["enabled"]:
@@ -245,9 +272,16 @@ def validate(
     if not isinstance(cfg, Mapping):
         raise ConfigError(f"config: expected a mapping of keys, got {type(cfg).__name__}")
     out = copy.deepcopy(dict(cfg))
+    if "models" in out and "variants" in out:
+        raise ConfigError(
+            "variants: give either variants or models, not both (write each variant as a model, "
+            "e.g. models: {V: {cell: V}, BiLSTM: {cell: V, bidirectional: true}})"
+        )
     errors = _schema_errors(out)
     if errors:
         raise ConfigError(_message(errors[0]))
+    if "models" in out:
+        del out["variants"]  # the schema's default: the models are the axis
     env = os.environ if env is None else env
     for variable, key in ENV_OVERRIDES.items():
         if env.get(variable):
@@ -261,11 +295,33 @@ def validate(
     return out
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a key given twice in one mapping (it would silently keep
+    the last: two models of one name would become one)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str) and key in seen:
+            raise ConfigError(
+                f"config: line {key_node.start_mark.line + 1}: key {key!r} is given twice in one "
+                f"mapping (keep one; YAML would silently keep the last)"
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def load(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Read the YAML file ``path`` and :func:`validate` it."""
+    """Read the YAML file ``path`` (a key given twice in a mapping is refused) and
+    :func:`validate` it."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            data = yaml.load(handle, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except OSError as exc:
         raise ConfigError(f"config: cannot read {os.fspath(path)!r} ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

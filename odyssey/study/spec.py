@@ -1,4 +1,8 @@
-"""One (task, variant) study: what defines it, its fingerprint and the parameters of its slots.
+"""One (task, model) study: what defines it, its fingerprint and the parameters of its slots.
+
+A study's ``variant`` is the name of its model on the architecture axis (``models``,
+:mod:`odyssey.study.models`); a plain variant ``V`` is the model ``V: {cell: V}``, and its study
+name and fingerprint are what they were before models existed.
 
 A study of ``n_trials`` trials has slots ``0 .. n_trials - 1``; slot ``k`` is "trial ``k``"
 everywhere in the project (trials table, MLflow tag ``trial``, derived seeds). In the paper's mode
@@ -21,6 +25,7 @@ import numpy as np
 from odyssey.study import seeds
 from odyssey.study.budget import Budget
 from odyssey.study.catalogue import check_task, check_variant
+from odyssey.study.models import Model, check_model, config_models
 from odyssey.study.space import INTEGER_KEYS, SPACE_KEYS, Range, parse_space, space_dict
 
 SAMPLERS: tuple[str, ...] = ("random", "tpe", "qmc")
@@ -31,7 +36,8 @@ LOCATION_OPTIONS: tuple[str, ...] = ("data_path", "cache_dir")
 
 @dataclass(frozen=True)
 class StudySpec:
-    """Everything that defines one (task, variant) study (docs/contracts.md)."""
+    """Everything that defines one (task, model) study (docs/contracts.md); ``variant`` is the
+    model's name, ``model`` its cell and shape (None: the plain variant ``variant``)."""
 
     task: str
     task_options: dict[str, Any]
@@ -44,6 +50,7 @@ class StudySpec:
     seed: int = 20170101
     study: str = "odyssey"
     heartbeat_s: float = 30.0
+    model: Model | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "search_space", parse_space(space_dict(self.search_space)))
@@ -60,7 +67,20 @@ class StudySpec:
         if not self.heartbeat_s > 0:
             raise ValueError(f"heartbeat_s must be > 0, got {self.heartbeat_s}")
         check_task(self.task)
-        check_variant(self.variant)
+        if self.model is None:
+            check_variant(self.variant)
+            object.__setattr__(self, "model", Model.plain(self.variant))
+        if self.architecture.name != self.variant:
+            raise ValueError(
+                f"model {self.architecture.name!r} is not the study's {self.variant!r}"
+            )
+        check_model(f"model {self.variant!r}", self.architecture, [self.task])
+
+    @property
+    def architecture(self) -> Model:
+        """The study's model (its cell and shape); set for every spec after construction."""
+        assert self.model is not None
+        return self.model
 
     @property
     def name(self) -> str:
@@ -69,14 +89,16 @@ class StudySpec:
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], task: str, variant: str) -> StudySpec:
-        """The spec of study (``task``, ``variant``) of a validated config."""
+        """The spec of study (``task``, ``variant``) of a validated config; ``variant`` is a
+        model's name (a plain variant's name is its cell)."""
         if task not in cfg["tasks"]:
             raise ValueError(
                 f"task {task!r} is not in the config (tasks: {', '.join(cfg['tasks'])})"
             )
-        if variant not in cfg["variants"]:
+        models = config_models(cfg)
+        if variant not in models:
             raise ValueError(
-                f"variant {variant!r} is not in the config (variants: {', '.join(cfg['variants'])})"
+                f"variant {variant!r} is not in the config (models: {', '.join(models)})"
             )
         entry = cfg["tasks"][task]
         sweep = cfg.get("sweep", {})
@@ -92,29 +114,31 @@ class StudySpec:
             seed=int(cfg["seed"]),
             study=str(cfg.get("study", "odyssey")),
             heartbeat_s=float(sweep.get("heartbeat_s", 30)),
+            model=models[variant],
         )
 
     def fingerprint(self) -> str:
         """Canonical JSON of what the study's results depend on.
 
         Excluded: ``n_trials`` (raising it extends the study) and the task options that only say
-        where data lives (:data:`LOCATION_OPTIONS`), so moving a data folder keeps the study.
+        where data lives (:data:`LOCATION_OPTIONS`), so moving a data folder keeps the study. A
+        model's shape is included only when it is not a plain variant, so plain variants keep the
+        fingerprints of their existing studies.
         """
         options = {k: v for k, v in self.task_options.items() if k not in LOCATION_OPTIONS}
-        return json.dumps(
-            {
-                "task": self.task,
-                "task_options": options,
-                "variant": self.variant,
-                "search_space": space_dict(self.search_space),
-                "sampler": self.sampler,
-                "pruner": self.pruner,
-                "budget": self.budget.to_dict(),
-                "seed": self.seed,
-            },
-            sort_keys=True,
-            default=str,
-        )
+        defining: dict[str, Any] = {
+            "task": self.task,
+            "task_options": options,
+            "variant": self.variant,
+            "search_space": space_dict(self.search_space),
+            "sampler": self.sampler,
+            "pruner": self.pruner,
+            "budget": self.budget.to_dict(),
+            "seed": self.seed,
+        }
+        if not self.architecture.is_plain:
+            defining["model"] = self.architecture.shape()
+        return json.dumps(defining, sort_keys=True, default=str)
 
     def draw_params(self, slot: int) -> dict[str, Any]:
         """The paper-mode parameters of ``slot`` (the searched names, see SPACE_KEYS)."""
@@ -127,14 +151,10 @@ class StudySpec:
 
 
 def specs_from_config(cfg: Mapping[str, Any]) -> list[StudySpec]:
-    """Every (task, variant) study of a validated config, task by task."""
-    return [
-        StudySpec.from_config(cfg, task, variant)
-        for task in cfg["tasks"]
-        for variant in cfg["variants"]
-    ]
+    """Every (task, model) study of a validated config, task by task."""
+    return [spec for task in cfg["tasks"] for spec in task_specs(cfg, task)]
 
 
 def task_specs(cfg: Mapping[str, Any], task: str) -> list[StudySpec]:
-    """The studies of one task of a validated config (one per variant)."""
-    return [StudySpec.from_config(cfg, task, variant) for variant in cfg["variants"]]
+    """The studies of one task of a validated config (one per model)."""
+    return [StudySpec.from_config(cfg, task, name) for name in config_models(cfg)]

@@ -17,6 +17,7 @@ import optuna
 from optuna.storages import BaseStorage
 
 from odyssey.study.locations import Locations, redact
+from odyssey.study.models import architecture
 from odyssey.study.spec import StudySpec
 from odyssey.sweep.samplers import make_pruner, make_sampler
 from odyssey.sweep.slots import finished_slots, repair_slots
@@ -68,6 +69,7 @@ def init_study(storage: BaseStorage, url: str, spec: StudySpec, tracker: Any) ->
         study.set_user_attr("fingerprint", spec.fingerprint())
         study.set_user_attr("task", spec.task)
         study.set_user_attr("variant", spec.variant)
+        study.set_user_attr("model", spec.architecture.shape())
         study.set_user_attr("metric_name", task.metric_name)
     study.set_user_attr("n_trials", spec.n_trials)
     if tracker is not None:
@@ -82,7 +84,7 @@ def ensure_parent_run(
 ) -> None:
     """The study's MLflow parent run: created once (per tracking store), reopened when the study
     got more trials than it has finished. ``attrs`` are the study's attributes before this init."""
-    from odyssey.sweep.tracking import experiment_name
+    from odyssey.sweep.tracking import experiment_name, model_tags
 
     experiment_id = tracker.ensure_experiment(experiment_name(spec.study, spec.task))
     if attrs.get("mlflow_parent_run_id") is None or attrs.get("mlflow_uri") != tracker.uri:
@@ -99,6 +101,7 @@ def ensure_parent_run(
                 "seed": spec.seed,
                 "metric_name": task.metric_name,
                 "metric_direction": task.metric_direction,
+                **model_tags(spec.variant, architecture(task, spec.architecture, spec.budget.init)),
             },
         )
         study.set_user_attr("mlflow_parent_run_id", parent)

@@ -5,7 +5,9 @@ study, created once by :func:`odyssey.sweep.studies.init_storage` (its run id is
 study's user attribute ``mlflow_parent_run_id``); one child run per trial with the hyperparameters
 and budget as params, per-epoch metrics (``train_loss``, ``valid_metric``, step = epoch), the final
 metrics, and tags (task, variant, trial, Optuna trial number, seed, git commit, device, package
-versions). The parent run gets summary tags and ends when its study has all its trials.
+versions; the model's name and shape: ``model``, ``cell``, ``bidirectional``, ``num_layers``,
+``frontend``, ``init``, also as ``model.*`` params). The parent run gets summary tags and ends
+when its study has all its trials.
 
 Default store: ``sqlite:///<results_dir>/mlflow.db`` (a plain ``./mlruns`` folder is refused by
 MLflow 3.17, shared/NOTES.md); any tracking server URL works the same; ``tracking_uri: none``
@@ -312,6 +314,15 @@ def trial_tags(
         "hostname": provenance.get("hostname", "unknown"),
     }
     tags.update(_flat("version.", provenance.get("versions", {})))
+    return tags
+
+
+def model_tags(name: str, shape: Mapping[str, Any]) -> dict[str, Any]:
+    """The tags that name a study's model: ``model`` (its name on the architecture axis) and its
+    shape as trained (``cell``, ``bidirectional``, ``num_layers``, ``frontend``, ``init``; a
+    missing front end is ``none``)."""
+    tags: dict[str, Any] = {"model": name}
+    tags.update({k: ("none" if v is None else v) for k, v in shape.items()})
     return tags
 
 

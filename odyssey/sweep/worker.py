@@ -29,6 +29,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from odyssey.study import seeds
 from odyssey.study.locations import Locations
+from odyssey.study.models import architecture
 from odyssey.study.space import trial_params
 from odyssey.study.spec import StudySpec
 from odyssey.sweep.heartbeat import RUN_ATTR, Heartbeat, Liveness, fail_stale
@@ -226,7 +227,7 @@ class Worker:
         label = f"trial {slot} ({n_done}/{spec.n_trials} done)"
         record = train_trial(
             self.task,
-            spec.variant,
+            spec.architecture,
             trial_params(raw),
             seed,
             spec.budget,
@@ -295,7 +296,7 @@ class Worker:
             self.run.end(status, {"state": "FAIL"})
 
     def _start_run(self, claimed: FrozenTrial, raw: Mapping[str, Any], seed: int) -> Any:
-        from odyssey.sweep.tracking import trial_tags
+        from odyssey.sweep.tracking import model_tags, trial_tags
         from odyssey.training import provenance
 
         if self.tracker is None or not self.attrs.get("mlflow_experiment_id"):
@@ -310,10 +311,13 @@ class Worker:
             seed=seed,
             provenance=provenance.collect(self.device, self.threads),
         )
+        shape = architecture(self.task, spec.architecture, spec.budget.init)
+        tags.update(model_tags(spec.variant, shape))
         params = {
             **trial_params(raw),
             "one_minus_momentum": raw["one_minus_momentum"],
             **{f"budget.{k}": v for k, v in spec.budget.to_dict().items()},
+            **{f"model.{k}": v for k, v in shape.items()},
         }
 
         def remember(run_id: str) -> None:  # so that a stale trial's run can be ended as KILLED

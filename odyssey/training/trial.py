@@ -38,6 +38,7 @@ import torch
 
 from odyssey.study import seeds
 from odyssey.study.budget import Budget
+from odyssey.study.models import Model
 from odyssey.study.space import check_params
 from odyssey.training import devices, provenance
 from odyssey.training.model import Network, build_network
@@ -84,6 +85,7 @@ class TrialRecord:
     curves: dict[str, list[float | None]]
     budget: dict[str, Any]
     provenance: dict[str, Any]
+    architecture: dict[str, Any] | None = None
     model: Network | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,9 +95,12 @@ class TrialRecord:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> TrialRecord:
-        """Inverse of :meth:`to_dict` (``model`` is never stored)."""
-        names = [f.name for f in fields(cls) if f.name != "model"]
-        return cls(**{name: values[name] for name in names})
+        """Inverse of :meth:`to_dict` (``model`` is never stored; records written before models
+        existed have no ``architecture``)."""
+        names = [f.name for f in fields(cls) if f.name not in ("model", "architecture")]
+        return cls(
+            **{name: values[name] for name in names}, architecture=values.get("architecture")
+        )
 
 
 def _json_safe(value: Any) -> Any:
@@ -151,7 +156,7 @@ class _Evaluator:
 
 
 def initial_network(
-    task: Any, variant: str, params: Mapping[str, Any], seed: int, budget: Budget
+    task: Any, variant: str | Model, params: Mapping[str, Any], seed: int, budget: Budget
 ) -> Network:
     """The untrained network a trial with this seed starts from (its ``init`` seed stream).
 
@@ -326,7 +331,7 @@ class _Training:
 
 def train_trial(
     task: Any,
-    variant: str,
+    variant: str | Model,
     params: Mapping[str, Any],
     seed: int,
     budget: Budget | Mapping[str, Any] | None = None,
@@ -338,6 +343,8 @@ def train_trial(
 ) -> TrialRecord:
     """Train ``variant`` on ``task`` with ``params`` and ``seed``; return the trial's record.
 
+    ``variant`` is a plain variant's name or a :class:`Model` (its cell and shape); the record's
+    ``variant`` is the model's name and its ``architecture`` the shape as trained.
     ``task`` is a ``tasks.Task`` (or a task name for ``tasks.get``); ``params`` holds
     ``hidden_size``, ``learning_rate``, ``momentum`` and ``input_noise``; ``budget`` a
     :class:`Budget` or its dict. ``device``: ``cpu``, ``cuda``, ``cuda:N`` or ``auto``.
@@ -362,7 +369,7 @@ def train_trial(
     test = _Evaluator(task, net, test_batches, dev, budget.amp)()
     record = TrialRecord(
         task=task.name,
-        variant=variant,
+        variant=net.variant,
         params=dict(params),
         seed=int(seed),
         metric_name=task.metric_name,
@@ -380,6 +387,7 @@ def train_trial(
         curves=training.curves,
         budget=budget.to_dict(),
         provenance=provenance.collect(dev, threads),
+        architecture=dict(net.architecture),
         model=net if keep_model else None,
     )
     if not keep_model:

@@ -1,7 +1,8 @@
 """Validation of the configuration and the names shared by every rule file.
 
 The configuration is checked by odyssey.study.config (the JSON schema
-workflow/schemas/config.schema.yaml plus the task and variant registries and the data paths)
+workflow/schemas/config.schema.yaml plus the task and variant registries, the models and the data
+paths)
 before any job is planned: a bad key stops the run with one line naming it, and so does a
 storage or tracking server that does not answer (odyssey.study.servers). The validated dict (defaults filled, ODYSSEY_STORAGE and
 MLFLOW_TRACKING_URI applied) replaces `config`, so every job sees the same complete configuration.
@@ -9,10 +10,12 @@ MLFLOW_TRACKING_URI applied) replaces `config`, so every job sees the same compl
 
 import json
 import os
+import re
 import sys
 
 from odyssey.study.config import ConfigError, validate
 from odyssey.study.locations import redact
+from odyssey.study.models import model_names
 from odyssey.study.servers import unreachable
 from odyssey.study.spec import StudySpec
 
@@ -29,7 +32,7 @@ config.update(_validated)
 
 RESULTS = config["results_dir"].rstrip("/")
 TASKS = list(config["tasks"])
-VARIANTS = list(config["variants"])
+VARIANTS = model_names(config)  # the models' names (plain variants: the cells' names)
 WORKERS = list(range(config["workers_per_study"]))
 GRADIENTS = config["gradients"]["enabled"]
 
@@ -48,7 +51,7 @@ CONDA_ENV = "../../environment.yml"  # the conda: of every rule (relative to the
 
 wildcard_constraints:
     task="|".join(TASKS),
-    variant="|".join(VARIANTS),
+    variant="|".join(re.escape(name) for name in VARIANTS),
     worker=r"\d+",
 
 
