@@ -1,5 +1,5 @@
 """The study's set-up: what was run, the search space of each task against the paper's, budgets,
-and the equations of every variant."""
+and the equations of every variant (with ``models``: every model's cell and shape)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from odyssey.analysis.stats import order_variants
 from odyssey.render.formatting import Output, range_text, table
 from odyssey.render.prose import labels, text
 from odyssey.study.budget import PAPER_BUDGET, Budget
+from odyssey.study.models import Model, config_models
 from odyssey.study.space import PAPER_SPACE, with_paper_defaults
 
 
@@ -20,7 +21,7 @@ def setup_section(cfg: dict, loaded: list[dict], quick: bool, out: Output) -> di
         ["study", str(cfg.get("study", "–"))],
         ["quick study", "yes" if quick else "no"],
         ["tasks", ", ".join(d["analysis"]["task"] for d in loaded)],
-        ["variants", ", ".join(variants)],
+        ["models" if cfg.get("models") else "variants", ", ".join(variants)],
         [
             "finished trials",
             ", ".join(f"{d['analysis']['task']}: {d['analysis']['n_trials']}" for d in loaded),
@@ -48,7 +49,7 @@ def setup_section(cfg: dict, loaded: list[dict], quick: bool, out: Output) -> di
     return {
         "text": text("setup.text", paper_space=paper_space_text(), this_study=this_study),
         "table": table(["setting", "value"], rows, out.tables / "setup.csv"),
-        "variants": variants_table(variants, out),
+        "variants": variants_table(variants, out, config_models(cfg) if cfg.get("models") else {}),
     }
 
 
@@ -109,20 +110,42 @@ def data_notes(task: str) -> list[str]:
         return []
 
 
-def variants_table(names: list[str], out: Output) -> dict[str, Any] | None:
-    """Description and parameter formula of every variant in the study (variants.describe)."""
+def variants_table(
+    names: list[str], out: Output, models: dict[str, Model] | None = None
+) -> dict[str, Any] | None:
+    """Description and parameter formula of every variant in the study (variants.describe); with
+    ``models``, of every model's cell, after the model's shape."""
     import variants as variants_module
 
     infos = {info.name: info for info in variants_module.describe()}
+    models = models or {}
+    cells = {name: models[name].cell if name in models else name for name in names}
     rows = [
-        [name, infos[name].description, infos[name].param_formula]
-        for name in names
-        if name in infos
+        [name, model_text(models.get(name)) + infos[cell].description, infos[cell].param_formula]
+        for name, cell in cells.items()
+        if cell in infos
     ]
     if not rows:
         return None
     return table(
-        ["variant", "equations (difference from V)", "parameters per layer"],
+        ["model" if models else "variant", "equations (difference from V)", "parameters per layer"],
         rows,
         out.tables / "variants.csv",
     )
+
+
+def model_text(model: Model | None) -> str:
+    """A model's cell and the shape it sets, e.g. ``V, bidirectional, 2 layers: `` (empty for
+    none or a plain variant)."""
+    if model is None or model.is_plain:
+        return ""
+    shape = [model.cell]
+    if model.bidirectional is not None:
+        shape.append("bidirectional" if model.bidirectional else "one direction")
+    if model.num_layers != 1:
+        shape.append(f"{model.num_layers} layers")
+    if model.frontend is not None:
+        shape.append(f"front end {model.frontend}")
+    if model.init is not None:
+        shape.append(f"init {model.init}")
+    return ", ".join(shape) + ": "
