@@ -224,3 +224,47 @@ def test_a_spec_checks_its_model_against_its_task() -> None:
         StudySpec(**base, variant="BiLSTM", model=Model("BiLSTM", "V", bidirectional=True))
     with pytest.raises(ValueError, match="model 'LSTM' is not the study's 'V'"):
         StudySpec(**base, variant="V", model=Model("LSTM", "V"))
+
+
+# ---- task aliases: one task at several settings -------------------------------------------------
+
+
+def lags(*values: int) -> dict[str, Any]:
+    entries = {f"adding_lag{lag}": {"task": "adding", "options": {"lag": lag}} for lag in values}
+    return {"tasks": entries, "variants": ["V"]}
+
+
+def test_an_alias_is_an_instance_of_its_task_with_its_own_studies() -> None:
+    cfg = validate(lags(10, 100), env=NO_ENV)
+    specs = specs_from_config(cfg)
+    assert [spec.name for spec in specs] == ["odyssey.adding_lag10.V", "odyssey.adding_lag100.V"]
+    assert {spec.registry_task for spec in specs} == {"adding"}
+    assert [spec.task_options for spec in specs] == [{"lag": 10}, {"lag": 100}]
+    assert '"alias_of": "adding"' in specs[0].fingerprint()
+    assert specs[0].draw_params(0) != specs[1].draw_params(0)  # the seeds follow the key
+    plain = StudySpec.from_config(validate({"tasks": {"adding": {}}}, env=NO_ENV), "adding", "V")
+    assert plain.alias_of is None and "alias_of" not in plain.fingerprint()
+
+
+def test_an_alias_is_checked_like_its_task() -> None:
+    models = with_models({"BiLSTM": {"cell": "V", "bidirectional": True}})
+    assert refused({**models, "tasks": {"reber_big": {"task": "embedded_reber"}}}).startswith(
+        "models.BiLSTM.bidirectional: task 'embedded_reber' predicts the next step"
+    )
+    bad_lag = lags(10)
+    bad_lag["tasks"]["adding_lag10"]["options"]["lag"] = 2
+    assert refused(bad_lag) == "tasks.adding_lag10.options.lag: 2 must be >= 4"
+    assert refused({"tasks": {"x": {"task": "addng"}}}) == (
+        "tasks.x.task: unknown task 'addng' (did you mean 'adding'? known: adding, airline, "
+        "bach_chorales, basic_motions, copy_memory, digit_frames, embedded_reber, iam_online, "
+        "japanese_vowels, jsb_chorales, mackey_glass, pickup_gesture, temporal_order, timit)"
+    )
+    assert refused({"tasks": {"copy_memory": {"task": "adding"}}}) == (
+        "tasks.copy_memory: the key is the task 'copy_memory' but its task: names 'adding' (give "
+        "the instance a key of its own, e.g. adding_copy_memory)"
+    )
+    assert refused({"tasks": {"lag 10": {"task": "adding"}}}) == (
+        "tasks.lag 10: an alias must be a letter then letters, digits, _ or - (it names files "
+        "and studies): rename it"
+    )
+    assert validate({"tasks": {"adding": {"task": "adding"}}}, env=NO_ENV)  # naming itself is fine

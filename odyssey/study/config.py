@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -36,7 +37,7 @@ import yaml
 
 from odyssey.resources import resource
 from odyssey.study.catalogue import catalogue
-from odyssey.study.models import Model, check_init, check_model
+from odyssey.study.models import NAME_PATTERN, Model, check_init, check_model
 from odyssey.study.servers import check_schemes
 from odyssey.study.space import parse_space
 
@@ -45,6 +46,7 @@ __all__ = [
     "SCHEMA_PATH",
     "ConfigError",
     "load",
+    "registry_task",
     "schema",
     "validate",
 ]
@@ -193,26 +195,54 @@ def _check_option_value(where: str, rule: dict[str, Any], value: Any) -> None:
         raise ConfigError(_message(error))
 
 
-def _check_tasks(cfg: dict[str, Any]) -> None:
-    """Task names, task options and data paths against the tasks registry and the disk."""
-    known = catalogue().task_names()
-    for name, entry in cfg["tasks"].items():
+def registry_task(cfg: Mapping[str, Any], name: str) -> str:
+    """The ``tasks.get`` name of the config's task entry ``name``: its ``task`` key when the entry
+    is an alias (e.g. ``adding_lag100: {task: adding, options: {lag: 100}}``), else ``name``."""
+    return str((cfg["tasks"].get(name) or {}).get("task", name))
+
+
+def _check_alias(name: str, entry: Mapping[str, Any], known: list[str]) -> str:
+    """The registry name of task entry ``name`` (an alias's ``task``); one line if either is bad."""
+    kind = entry.get("task", name)
+    if "task" not in entry or kind == name:
         if name not in known:
             raise _unknown(f"tasks.{name}", name, "task", known)
-        accepted = list(catalogue().tasks[name])
+        return name
+    if kind not in known:
+        raise _unknown(f"tasks.{name}.task", kind, "task", known)
+    if name in known:
+        raise ConfigError(
+            f"tasks.{name}: the key is the task {name!r} but its task: names {kind!r} (give the "
+            f"instance a key of its own, e.g. {kind}_{name})"
+        )
+    if not re.match(NAME_PATTERN, name):
+        raise ConfigError(
+            f"tasks.{name}: an alias must be a letter then letters, digits, _ or - (it names "
+            f"files and studies): rename it"
+        )
+    return str(kind)
+
+
+def _check_tasks(cfg: dict[str, Any]) -> None:
+    """Task names (and aliases), task options and data paths against the tasks registry and the
+    disk; an alias's options are those of its ``task``."""
+    known = catalogue().task_names()
+    for name, entry in cfg["tasks"].items():
+        kind = _check_alias(name, entry, known)
+        accepted = list(catalogue().tasks[kind])
         for option, value in entry["options"].items():
             where = f"tasks.{name}.options.{option}"
             if option not in accepted:
                 close = difflib.get_close_matches(option, accepted, n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
                 raise ConfigError(
-                    f"{where}: task {name!r} has no option {option!r} "
+                    f"{where}: task {kind!r} has no option {option!r} "
                     f"({hint}accepted: {', '.join(accepted) or 'none'})"
                 )
-            _check_option_value(where, catalogue().rules.get(name, {}).get(option, {}), value)
+            _check_option_value(where, catalogue().rules.get(kind, {}).get(option, {}), value)
             if option == "data_path" and value is not None and not Path(value).exists():
                 raise ConfigError(
-                    f"{where}: {value!r} does not exist (put the {name} data there, or point the "
+                    f"{where}: {value!r} does not exist (put the {kind} data there, or point the "
                     f"key at your copy: see config/README.md)"
                 )
         try:
@@ -239,7 +269,8 @@ def _check_models(cfg: dict[str, Any]) -> None:
                 f"name the same files on some systems): rename one"
             )
         try:
-            check_model(where, Model.from_entry(str(name), entry), cfg["tasks"])
+            kinds = sorted({registry_task(cfg, task) for task in cfg["tasks"]})
+            check_model(where, Model.from_entry(str(name), entry), kinds)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
 

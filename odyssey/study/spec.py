@@ -37,7 +37,9 @@ LOCATION_OPTIONS: tuple[str, ...] = ("data_path", "cache_dir")
 @dataclass(frozen=True)
 class StudySpec:
     """Everything that defines one (task, model) study (docs/contracts.md); ``variant`` is the
-    model's name, ``model`` its cell and shape (None: the plain variant ``variant``)."""
+    model's name, ``model`` its cell and shape (None: the plain variant ``variant``). ``task`` is
+    the config's key for the task; when that key is an alias (a task instance such as
+    ``adding_lag100``), ``alias_of`` is the registry name it stands for."""
 
     task: str
     task_options: dict[str, Any]
@@ -51,6 +53,7 @@ class StudySpec:
     study: str = "odyssey"
     heartbeat_s: float = 30.0
     model: Model | None = None
+    alias_of: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "search_space", parse_space(space_dict(self.search_space)))
@@ -66,7 +69,7 @@ class StudySpec:
             raise ValueError(f"pruner {self.pruner!r} is not one of {', '.join(PRUNERS)}")
         if not self.heartbeat_s > 0:
             raise ValueError(f"heartbeat_s must be > 0, got {self.heartbeat_s}")
-        check_task(self.task)
+        check_task(self.registry_task)
         if self.model is None:
             check_variant(self.variant)
             object.__setattr__(self, "model", Model.plain(self.variant))
@@ -74,7 +77,12 @@ class StudySpec:
             raise ValueError(
                 f"model {self.architecture.name!r} is not the study's {self.variant!r}"
             )
-        check_model(f"model {self.variant!r}", self.architecture, [self.task])
+        check_model(f"model {self.variant!r}", self.architecture, [self.registry_task])
+
+    @property
+    def registry_task(self) -> str:
+        """The ``tasks.get`` name of the study's task (``alias_of``, else ``task``)."""
+        return self.alias_of or self.task
 
     @property
     def architecture(self) -> Model:
@@ -115,6 +123,7 @@ class StudySpec:
             study=str(cfg.get("study", "odyssey")),
             heartbeat_s=float(sweep.get("heartbeat_s", 30)),
             model=models[variant],
+            alias_of=entry.get("task") if entry.get("task", task) != task else None,
         )
 
     def fingerprint(self) -> str:
@@ -122,8 +131,8 @@ class StudySpec:
 
         Excluded: ``n_trials`` (raising it extends the study) and the task options that only say
         where data lives (:data:`LOCATION_OPTIONS`), so moving a data folder keeps the study. A
-        model's shape is included only when it is not a plain variant, so plain variants keep the
-        fingerprints of their existing studies.
+        model's shape is included only when it is not a plain variant, and ``alias_of`` only for
+        an alias, so plain variants on plain task keys keep the fingerprints of their studies.
         """
         options = {k: v for k, v in self.task_options.items() if k not in LOCATION_OPTIONS}
         defining: dict[str, Any] = {
@@ -138,6 +147,8 @@ class StudySpec:
         }
         if not self.architecture.is_plain:
             defining["model"] = self.architecture.shape()
+        if self.alias_of is not None:
+            defining["alias_of"] = self.alias_of
         return json.dumps(defining, sort_keys=True, default=str)
 
     def draw_params(self, slot: int) -> dict[str, Any]:

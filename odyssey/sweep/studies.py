@@ -48,7 +48,7 @@ def init_study(storage: BaseStorage, url: str, spec: StudySpec, tracker: Any) ->
     """Create or load one study, check its settings, bring it to ``n_trials`` enqueued slots."""
     import tasks
 
-    task = tasks.get(spec.task, **spec.task_options)
+    task = tasks.get(spec.registry_task, **spec.task_options)
     study = optuna.create_study(
         storage=storage,
         study_name=spec.name,

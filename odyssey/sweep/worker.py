@@ -138,7 +138,7 @@ class Worker:
 
             self.tracker = Tracker(locations.tracking_uri, artifact_root=locations.artifact_root)
             self.tracker.start_writer()
-        self.task = tasks.get(spec.task, **spec.task_options)
+        self.task = tasks.get(spec.registry_task, **spec.task_options)
         self.device = devices.select_device(device, index)
         self.progress = Progress(prefix=f"{spec.task}/{spec.variant}")
         self.run: Any = None  # the MLflow run of the trial in progress

@@ -50,7 +50,7 @@ CONDA_ENV = "../../environment.yml"  # the conda: of every rule (relative to the
 
 
 wildcard_constraints:
-    task="|".join(TASKS),
+    task="|".join(re.escape(name) for name in TASKS),
     variant="|".join(re.escape(name) for name in VARIANTS),
     worker=r"\d+",
 

@@ -38,7 +38,7 @@ def setup_section(cfg: dict, loaded: list[dict], quick: bool, out: Output) -> di
         rows.append([f"training setup ({task})", "; ".join(budget) or "the paper's"])
         if space or budget:
             departures.append(f"{task}: " + "; ".join(space + budget))
-        notes += data_notes(task)
+        notes += data_notes(str(((cfg.get("tasks") or {}).get(task) or {}).get("task", task)))
     this_study = (
         text("setup.differs", differences="; ".join(departures))
         if departures
