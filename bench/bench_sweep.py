@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from odyssey.study import config as config_module  # noqa: E402
 from odyssey.study.locations import Locations, default_storage_url  # noqa: E402
+from odyssey.study.models import model_names  # noqa: E402
 from odyssey.study.spec import specs_from_config  # noqa: E402
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -95,7 +96,7 @@ def run_once(cfg: dict[str, Any], workers: int, folder: Path) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / "config.yaml"
     config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    task, variant = next(iter(cfg["tasks"])), cfg["variants"][0]
+    task, variant = next(iter(cfg["tasks"])), model_names(cfg)[0]
     start = time.time()
     init_storage(specs_from_config(cfg), Locations.from_config(cfg))
     init_s = time.time() - start

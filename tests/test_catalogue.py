@@ -61,3 +61,18 @@ def test_an_unwritable_cache_reads_the_registries(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     assert _names_in_a_fresh_process(blocked)["tasks"] == tasks.names()
+
+
+def test_the_catalogue_knows_what_a_model_check_needs() -> None:
+    found = catalogue()
+    assert found.traits == {name: tasks.traits(name) for name in tasks.names()}
+    assert found.traits["digit_frames"]["frames"] and not found.traits["adding"]["frames"]
+    next_step = {name for name, t in found.traits.items() if t["predicts_next_step"]}
+    assert next_step == {"bach_chorales", "embedded_reber", "jsb_chorales"}
+    assert found.frontends == variants.FRONTENDS == ("cnn", "fuzzy")
+    assert found.init_bases + found.init_modifiers == (
+        "paper",
+        "pytorch",
+        "orthogonal",
+        "forget_bias",
+    )
