@@ -14,7 +14,9 @@ description and a default for every key) and in ``config/README.md``. :func:`val
    ``data_path`` option exists, and that every search range is ordered (and positive when log);
 4. checks the ``models`` axis (:mod:`odyssey.study.models`): ``models`` replaces ``variants``
    (giving both is refused; the validated config then has ``models`` and no ``variants``), and
-   every model must be trainable on every task of the config.
+   every model must be trainable on every task that runs it (a task's ``models``, default all);
+5. checks the per-task model selection, the ``reference`` model and the ``questions``
+   (:mod:`odyssey.study.questions`).
 
 Every problem raises :class:`ConfigError`, a ``ValueError`` whose message is one line that starts
 with the dotted path of the offending key, e.g.
@@ -38,6 +40,7 @@ import yaml
 from odyssey.resources import resource
 from odyssey.study.catalogue import catalogue
 from odyssey.study.models import NAME_PATTERN, Model, check_init, check_model
+from odyssey.study.questions import check_selection, task_models
 from odyssey.study.servers import check_schemes
 from odyssey.study.space import parse_space
 
@@ -269,7 +272,13 @@ def _check_models(cfg: dict[str, Any]) -> None:
                 f"name the same files on some systems): rename one"
             )
         try:
-            kinds = sorted({registry_task(cfg, task) for task in cfg["tasks"]})
+            kinds = sorted(
+                {
+                    registry_task(cfg, task)
+                    for task in cfg["tasks"]
+                    if name in task_models(cfg, task)
+                }
+            )
             check_model(where, Model.from_entry(str(name), entry), kinds)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
@@ -322,6 +331,10 @@ def validate(
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     _check_tasks(out)
+    try:
+        check_selection(out)  # which task runs which model, the reference, the questions
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     _check_variants(out)
     return out
 

@@ -26,6 +26,7 @@ from odyssey.study import seeds
 from odyssey.study.budget import Budget
 from odyssey.study.catalogue import check_task, check_variant
 from odyssey.study.models import Model, check_model, config_models
+from odyssey.study.questions import task_models
 from odyssey.study.space import INTEGER_KEYS, SPACE_KEYS, Range, parse_space, space_dict
 
 SAMPLERS: tuple[str, ...] = ("random", "tpe", "qmc")
@@ -108,6 +109,11 @@ class StudySpec:
             raise ValueError(
                 f"variant {variant!r} is not in the config (models: {', '.join(models)})"
             )
+        if variant not in task_models(cfg, task):
+            raise ValueError(
+                f"model {variant!r} does not run on task {task!r} (tasks.{task}.models: "
+                f"{', '.join(task_models(cfg, task))})"
+            )
         entry = cfg["tasks"][task]
         sweep = cfg.get("sweep", {})
         return cls(
@@ -167,5 +173,5 @@ def specs_from_config(cfg: Mapping[str, Any]) -> list[StudySpec]:
 
 
 def task_specs(cfg: Mapping[str, Any], task: str) -> list[StudySpec]:
-    """The studies of one task of a validated config (one per model)."""
-    return [StudySpec.from_config(cfg, task, name) for name in config_models(cfg)]
+    """The studies of one task of a validated config (one per model the task runs)."""
+    return [StudySpec.from_config(cfg, task, name) for name in task_models(cfg, task)]

@@ -16,6 +16,7 @@ import sys
 from odyssey.study.config import ConfigError, validate
 from odyssey.study.locations import redact
 from odyssey.study.models import model_names
+from odyssey.study.questions import task_models
 from odyssey.study.servers import unreachable
 from odyssey.study.spec import StudySpec
 
@@ -33,6 +34,7 @@ config.update(_validated)
 RESULTS = config["results_dir"].rstrip("/")
 TASKS = list(config["tasks"])
 VARIANTS = model_names(config)  # the models' names (plain variants: the cells' names)
+TASK_VARIANTS = {task: list(task_models(config, task)) for task in TASKS}  # a task's `models`
 WORKERS = list(range(config["workers_per_study"]))
 GRADIENTS = config["gradients"]["enabled"]
 
@@ -76,7 +78,9 @@ def storage_key():
             "tracking_uri": config["tracking_uri"] and redact(config["tracking_uri"]),
             "results_dir": RESULTS,
             "studies": {
-                f"{t}/{v}": study_key(t, v, with_trials=False) for t in TASKS for v in VARIANTS
+                f"{t}/{v}": study_key(t, v, with_trials=False)
+                for t in TASKS
+                for v in TASK_VARIANTS[t]
             },
         }
     )
@@ -84,4 +88,4 @@ def storage_key():
 
 def task_key(task):
     """What the studies of one task depend on, n_trials included."""
-    return "\n".join(study_key(task, v) for v in VARIANTS)
+    return "\n".join(study_key(task, v) for v in TASK_VARIANTS[task])

@@ -72,7 +72,12 @@ rule sweep_worker:
 rule collect:
     """One trials table per task, read from the storage (the report's only input from the sweep)."""
     input:
-        expand(WORKER_DONE, task="{task}", variant=VARIANTS, worker=WORKERS),
+        lambda wildcards: expand(
+            WORKER_DONE,
+            task=wildcards.task,
+            variant=TASK_VARIANTS[wildcards.task],
+            worker=WORKERS,
+        ),
     output:
         TRIALS_CSV,
     log:
