@@ -32,14 +32,20 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 
     from odyssey.analysis.analyse import analyse_task
     from odyssey.study.config import load
+    from odyssey.study.questions import DEFAULT_REFERENCE, reference
 
-    search_space = None
+    search_space, ref = None, DEFAULT_REFERENCE
     if args.config:
         task = str(pd.read_csv(args.trials, usecols=["task"], nrows=1)["task"].iloc[0])
-        entry = (load(args.config).get("tasks") or {}).get(task) or {}
-        search_space = entry.get("search_space")
+        cfg = load(args.config)
+        search_space = ((cfg.get("tasks") or {}).get(task) or {}).get("search_space")
+        ref = reference(cfg)
     result = analyse_task(
-        Path(args.trials), Path(args.out), quick=args.quick, search_space=search_space
+        Path(args.trials),
+        Path(args.out),
+        quick=args.quick,
+        search_space=search_space,
+        reference=ref,
     )
     print(
         json.dumps(

@@ -4,8 +4,9 @@ Pipeline-facing: :func:`analyse_task` (docs/contracts.md). It reads only
 ``results/trials/{task}.csv`` and writes into ``out_dir``:
 
 - ``trials_used.csv``: the finished trials with a ``top10`` flag (the box plots' data, Fig. 3);
-- ``variants_all.csv`` / ``variants_top10.csv``: per-variant summary and Welch test against V for
-  all trials and for the best 10 % by validation (Fig. 3 top and bottom rows; Sec. V-A);
+- ``variants_all.csv`` / ``variants_top10.csv``: per-variant summary and Welch test against V (or
+  the config's ``reference`` model) for all trials and for the best 10 % by validation (Fig. 3
+  top and bottom rows; Sec. V-A);
 - ``fanova_shares.csv``, ``fanova_marginals.csv``, ``fanova_surfaces.json``: the functional ANOVA of
   Sec. V-B (Figs. 4-6) for two scopes: all variants pooled and V alone (the paper does not say which
   feeds its Fig. 5 pies: reference section 8, item 5);
@@ -73,11 +74,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _variant_table(trials: pd.DataFrame, direction: str) -> pd.DataFrame:
-    """Summary (stats.summarise) joined with the Welch test against V (stats.welch_...)."""
+def _variant_table(trials: pd.DataFrame, direction: str, reference: str) -> pd.DataFrame:
+    """Summary (stats.summarise) joined with the Welch test against ``reference``
+    (stats.welch_...)."""
     summary = stats.summarise(trials, direction)
-    if stats.REFERENCE in set(trials["variant"]):
-        welch = stats.welch_against_reference(trials, direction)
+    if reference in set(trials["variant"]):
+        welch = stats.welch_against_reference(trials, direction, reference)
         summary = summary.merge(
             welch[
                 ["variant", "diff", "t", "p", "p_bonferroni", "significant", "hedges_g", "verdict"]
@@ -85,7 +87,7 @@ def _variant_table(trials: pd.DataFrame, direction: str) -> pd.DataFrame:
             on="variant",
             how="left",
         )
-        ref = summary["variant"] == stats.REFERENCE
+        ref = summary["variant"] == reference
         summary["verdict"] = summary["verdict"].astype(object)
         summary.loc[ref, "verdict"] = "reference"
         summary["significant"] = summary["significant"].map(_as_bool)
@@ -149,12 +151,15 @@ def analyse_task(
     *,
     quick: bool,
     search_space: dict | None = None,
+    reference: str = stats.REFERENCE,
 ) -> dict:
     """Analyse one task's trials table; write CSV tables and ``analysis.json`` under ``out_dir``.
 
     ``search_space`` (optional, config ``tasks.<task>.search_space``) fixes the fANOVA's box;
-    without it the observed range of the trials is used (odyssey.analysis.fanova). Returns the dict
-    written to ``analysis.json`` (see the module docstring for the files).
+    without it the observed range of the trials is used (odyssey.analysis.fanova). ``reference``
+    (config ``reference``, default V) is the model every other is tested against; its row's
+    verdict is ``reference``. Returns the dict written to ``analysis.json`` (see the module
+    docstring for the files).
     """
     trials_csv, out_dir = Path(trials_csv), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -170,11 +175,11 @@ def analyse_task(
     top = stats.top_fraction(done, direction)
     done["top10"] = done.index.isin(top.index)
     done.to_csv(out_dir / "trials_used.csv", index=False)
-    table_all, table_top = _variant_tables(done, top, pruned, direction, out_dir)
+    table_all, table_top = _variant_tables(done, top, pruned, direction, reference, out_dir)
 
     per_variant = {v: int((done["variant"] == v).sum()) for v in variants}
     top_k = {v: int((top["variant"] == v).sum()) for v in variants}
-    caveats, reliable = find_caveats(quick, per_variant, top_k, done)
+    caveats, reliable = find_caveats(quick, per_variant, top_k, done, reference)
     fanova = _importance(done, variants, search_space, out_dir)
     for scope, res in fanova.items():
         if res["status"] != "ok":
@@ -204,8 +209,8 @@ def analyse_task(
         "summary_top10": _records(table_top),
         "significant_all": _significant(table_all),
         "significant_top10": _significant(table_top),
-        "bonferroni_m_all": _m(done, direction),
-        "bonferroni_m_top10": _m(top, direction),
+        "bonferroni_m_all": _m(done, direction, reference),
+        "bonferroni_m_top10": _m(top, direction, reference),
         "fanova": fanova,
         "cost": _records(cost),
         "total_wall_time_s": float(done["wall_time_s"].astype(float).sum()),
@@ -221,11 +226,16 @@ def analyse_task(
 
 
 def _variant_tables(
-    done: pd.DataFrame, top: pd.DataFrame, pruned: pd.DataFrame, direction: str, out_dir: Path
+    done: pd.DataFrame,
+    top: pd.DataFrame,
+    pruned: pd.DataFrame,
+    direction: str,
+    reference: str,
+    out_dir: Path,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-variant summaries and Welch tests of all trials and of the best 10 %, written as CSV."""
-    table_all = _variant_table(done, direction)
-    table_top = _variant_table(top, direction)
+    table_all = _variant_table(done, direction, reference)
+    table_top = _variant_table(top, direction, reference)
     top_params = top.groupby("variant")["n_params"].mean()
     table_top["mean_params"] = table_top["variant"].map(top_params).astype(float)
     pruned_counts = pruned["variant"].value_counts()
@@ -291,14 +301,15 @@ def _extra_summary(
 
 
 def _significant(table: pd.DataFrame) -> list[dict]:
-    """Variants significantly different from V, with the direction of the difference."""
+    """Variants significantly different from the reference, with the direction of the
+    difference."""
     rows = table[table["significant"].map(_as_bool)]
     return [{"variant": r["variant"], "verdict": r["verdict"]} for _, r in rows.iterrows()]
 
 
-def _m(trials: pd.DataFrame, direction: str) -> int:
+def _m(trials: pd.DataFrame, direction: str, reference: str) -> int:
     """The Bonferroni number of comparisons actually made on ``trials``."""
-    if stats.REFERENCE not in set(trials["variant"]):
+    if reference not in set(trials["variant"]):
         return 0
-    welch = stats.welch_against_reference(trials, direction)
+    welch = stats.welch_against_reference(trials, direction, reference)
     return int(welch["m"].iloc[0]) if len(welch) else 0

@@ -18,14 +18,19 @@ MIN_TOP_WELCH = 10
 
 
 def find_caveats(
-    quick: bool, per_variant: dict[str, int], top_k: dict[str, int], frame: pd.DataFrame
+    quick: bool,
+    per_variant: dict[str, int],
+    top_k: dict[str, int],
+    frame: pd.DataFrame,
+    reference: str = stats.REFERENCE,
 ) -> tuple[list[str], dict[str, bool]]:
-    """Caveats to print and which statistics may be read as findings."""
+    """Caveats to print and which statistics may be read as findings (the Welch tests are against
+    ``reference``)."""
     notes: list[str] = []
     n_min = min(per_variant.values()) if per_variant else 0
     top_min = min(top_k.values()) if top_k else 0
     all_diverged = bool(len(frame)) and bool(frame["diverged"].all())
-    has_ref = stats.REFERENCE in per_variant
+    has_ref = reference in per_variant
     if quick:
         notes.append(
             "Quick study: small budgets and few trials. The numbers check the pipeline; they are "
@@ -34,7 +39,8 @@ def find_caveats(
     if n_min < MIN_TRIALS_WELCH:
         notes.append(
             f"At most {n_min} trials for some variant (fewer than {MIN_TRIALS_WELCH}): Welch tests "
-            "against V have little power and their outcomes are not reported as findings."
+            f"against {reference} have little power and their outcomes are not reported as "
+            "findings."
         )
     if n_min <= 1:
         notes.append(
@@ -51,7 +57,8 @@ def find_caveats(
             "untrained network), so no comparison is meaningful."
         )
     if not has_ref:
-        notes.append("V is absent from this table: no comparison against the vanilla LSTM.")
+        whom = "the vanilla LSTM" if reference == stats.REFERENCE else "the reference model"
+        notes.append(f"{reference} is absent from this table: no comparison against {whom}.")
     reliable = {
         "welch_all": (not quick) and n_min >= MIN_TRIALS_WELCH and not all_diverged and has_ref,
         "welch_top": (not quick) and top_min >= MIN_TOP_WELCH and not all_diverged and has_ref,

@@ -149,7 +149,6 @@ def welch_against_reference(
     t, p, p_bonferroni, m, significant, hedges_g, verdict (``better``, ``worse``, ``n.s.``,
     ``n/a``).
     """
-    sign = better_sign(direction)
     ref_values = _finite(trials, reference)
     rows = []
     for variant in order_variants(trials["variant"].unique()):
@@ -180,19 +179,7 @@ def welch_against_reference(
     table = pd.DataFrame(
         rows, columns=["variant", "n", "n_ref", "diff", "t", "p", "hedges_g"]
     ).astype({"n": int, "n_ref": int})
-    m = int(table["p"].notna().sum())
-    table["m"] = m
-    table["p_bonferroni"] = (table["p"] * m).clip(upper=1.0)
-    table["significant"] = table["p_bonferroni"] < alpha
-    verdicts = []
-    for _, row in table.iterrows():
-        if not np.isfinite(row["p"]):
-            verdicts.append("n/a")
-        elif not row["significant"]:
-            verdicts.append("n.s.")
-        else:
-            verdicts.append("better" if sign * row["diff"] > 0 else "worse")
-    table["verdict"] = verdicts
+    table = bonferroni(table, direction, alpha)
     return table[
         [
             "variant",
@@ -208,6 +195,32 @@ def welch_against_reference(
             "verdict",
         ]
     ]
+
+
+def bonferroni(
+    table: pd.DataFrame, direction: str, alpha: float = ALPHA, m: int | None = None
+) -> pd.DataFrame:
+    """``table`` (columns ``p`` and ``diff``, one row per comparison) with the Bonferroni
+    correction over ``m`` comparisons (default: the rows with a p-value): columns ``m``,
+    ``p_bonferroni`` (``min(1, p * m)``), ``significant`` (``p * m < alpha``) and ``verdict``
+    (``better`` or ``worse`` by the metric's direction, ``n.s.``, or ``n/a`` where no test could
+    be made)."""
+    sign = better_sign(direction)
+    table = table.copy()
+    m = int(table["p"].notna().sum()) if m is None else int(m)
+    table["m"] = m
+    table["p_bonferroni"] = (table["p"] * m).clip(upper=1.0)
+    table["significant"] = table["p_bonferroni"] < alpha
+    verdicts = []
+    for _, row in table.iterrows():
+        if not np.isfinite(row["p"]):
+            verdicts.append("n/a")
+        elif not row["significant"]:
+            verdicts.append("n.s.")
+        else:
+            verdicts.append("better" if sign * row["diff"] > 0 else "worse")
+    table["verdict"] = verdicts
+    return table
 
 
 def _finite(trials: pd.DataFrame, variant: str) -> np.ndarray:

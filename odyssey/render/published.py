@@ -4,7 +4,9 @@ A published study lives in one folder (e.g. ``report/published/jsb/``) beside th
 it (``config/jsb.yaml``): the raw record (the Optuna journal, the config's ``storage``), the
 trials tables ``trials/<task>.csv`` collected from it (``odyssey collect``), and what this module
 makes from them without any training: ``analysis/<task>/`` and ``report/odyssey.pdf`` with its
-figures and tables. The same record gives the same bytes (tested on the committed JSB study).
+figures and tables. The same record gives the same bytes (tested on the committed JSB study). A
+study of several tasks (e.g. ``config/seed.yaml``) keeps one trials table per task; its analysis
+tests against the config's ``reference`` and its report answers the config's ``questions``.
 
     odyssey publish --config config/jsb.yaml --out report/published/jsb
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from odyssey.analysis.analyse import analyse_task
 from odyssey.render.report import build_report
+from odyssey.study.questions import reference
 
 
 def trials_table(folder: Path, task: str) -> Path:
@@ -39,6 +42,8 @@ def publish_study(cfg: dict, folder: Path | str) -> Path:
             )
         space = entry.get("search_space") if isinstance(entry, dict) else None
         out = folder / "analysis" / task
-        analyse_task(table, out, quick=bool(cfg.get("quick")), search_space=space)
+        analyse_task(
+            table, out, quick=bool(cfg.get("quick")), search_space=space, reference=reference(cfg)
+        )
         dirs.append(out)
     return build_report(cfg, dirs, None, folder / "report" / "odyssey.pdf")

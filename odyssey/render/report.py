@@ -7,7 +7,8 @@ regenerates in seconds. Beside the PDF (``results/report/`` in the pipeline) it 
 compiles them with the bundled fonts only and with the document date unset, so the same inputs
 give the same bytes.
 
-Structure after Greff et al. 2017: the variant comparison (Fig. 3, Sec. V-A), the hyperparameter
+Structure after Greff et al. 2017 (after the set-up, a section per question of the config, if any,
+and their answers at the end): the variant comparison (Fig. 3, Sec. V-A), the hyperparameter
 importance (Figs. 4-6, Sec. V-B), our numbers beside the published ones with one verdict per
 finding of the paper (Sec. VI), the vanishing-gradient probe, cost and provenance; one module of
 :mod:`odyssey.render.sections` per part, the sentences from ``report/prose.yaml``, the layout from
@@ -23,12 +24,14 @@ from typing import Any
 
 import pandas as pd
 
+from odyssey.analysis.stats import REFERENCE
 from odyssey.render.formatting import Output
 from odyssey.render.prose import text
 from odyssey.render.sections.abstract import abstract
 from odyssey.render.sections.cost import cost_section
 from odyssey.render.sections.gradients import gradients_section
 from odyssey.render.sections.provenance import provenance_section
+from odyssey.render.sections.questions import questions_section
 from odyssey.render.sections.rankings import rankings_section
 from odyssey.render.sections.setup import setup_section
 from odyssey.render.sections.task import task_block
@@ -83,6 +86,14 @@ def build_report(
     return out_pdf
 
 
+def reference_phrase(cfg: dict) -> str:
+    """How the text names the config's reference model (the vanilla LSTM, V, by default)."""
+    reference = str(cfg.get("reference") or REFERENCE)
+    if reference == REFERENCE:
+        return text("document.reference_v")
+    return text("document.reference_other", model=reference)
+
+
 def assemble(
     cfg: dict, loaded: list[dict], gradients_csv: Path | None, out: Output
 ) -> dict[str, Any]:
@@ -99,7 +110,7 @@ def assemble(
     global_caveats = [text("document.quick_caveat")] if quick else []
     setup = setup_section(cfg, loaded, quick, out)
     study = str(cfg.get("study", "study"))
-    return {
+    doc = {
         "title": text("document.title"),
         "short_title": text("document.short_title"),
         "subtitle": text("document.subtitle"),
@@ -110,7 +121,7 @@ def assemble(
         "abstract": abstract(loaded, findings, gradients, quick),
         "global_caveats": global_caveats,
         "setup": setup,
-        "variants_intro": text("document.variants_intro"),
+        "variants_intro": text("document.variants_intro", reference=reference_phrase(cfg)),
         "fanova_intro": text("document.fanova_intro"),
         "paper_intro": text("document.paper_intro"),
         "tasks": blocks,
@@ -119,3 +130,7 @@ def assemble(
         "cost": cost,
         "provenance": provenance,
     }
+    if cfg.get("questions"):  # absent otherwise: a study without questions renders as before
+        doc["questions"] = questions_section(cfg, loaded, out)
+        doc["answers_intro"] = text("questions.answers_intro")
+    return doc

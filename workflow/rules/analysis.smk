@@ -1,5 +1,5 @@
 rule analyse:
-    """Statistics of one task from its trials table: box-plot data, Welch tests against V, fANOVA."""
+    """Statistics of one task from its trials table: box-plot data, Welch tests against the reference, fANOVA."""
     input:
         TRIALS_CSV,
     output:
@@ -8,6 +8,8 @@ rule analyse:
         quick=config["quick"],
         # the fANOVA's box is the task's configured search space
         search_space=lambda wildcards: canonical(config["tasks"][wildcards.task]["search_space"]),
+        # the model every other is tested against (config reference, default V)
+        reference=config.get("reference") or "V",
     log:
         f"{LOGS}/analyse/{{task}}.log",
     resources:

@@ -12,4 +12,5 @@ with redirect(snakemake.log[0]):
         Path(snakemake.output[0]),
         quick=snakemake.params.quick,
         search_space=snakemake.config["tasks"][snakemake.wildcards.task]["search_space"],
+        reference=snakemake.params.reference,
     )

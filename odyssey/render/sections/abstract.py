@@ -7,6 +7,7 @@ from odyssey.analysis.stats import order_variants
 from odyssey.render.figures import HP_LABELS
 from odyssey.render.formatting import num, pct
 from odyssey.render.prose import text
+from odyssey.render.sections.comparison import reference_of
 
 
 def abstract(loaded: list[dict], findings: list[dict], gradients: dict, quick: bool) -> str:
@@ -56,12 +57,12 @@ def task_sentences(a: dict) -> list[str]:
         else text("abstract.no_best")
     )
     if a["reliable"]["welch_all"]:
-        sig = a["significant_all"]
+        sig, reference = a["significant_all"], reference_of(a)
         if sig:
             desc = ", ".join(f"{s['variant']} ({s['verdict']})" for s in sig)
-            sig_text = text("abstract.significant", cells=desc)
+            sig_text = text("abstract.significant", cells=desc, reference=reference)
         else:
-            sig_text = text("abstract.none_significant")
+            sig_text = text("abstract.none_significant", reference=reference)
         parts = [text("abstract.task", task=a["task"], best=best_text, tests=sig_text)]
     else:
         parts = [text("abstract.task_untested", task=a["task"], best=best_text)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from odyssey.analysis.stats import REFERENCE
 from odyssey.render import figures
 from odyssey.render.formatting import Output, metric_label, num, pval, table
 from odyssey.render.prose import text
@@ -39,6 +40,18 @@ TOP_HEADER = [
 ]
 
 
+def reference_of(a: dict) -> str:
+    """The model a task's Welch tests are against: its summary row marked ``reference`` (the
+    config's ``reference``), else V."""
+    rows = a.get("summary_all") or []
+    return next((r["variant"] for r in rows if r.get("verdict") == "reference"), REFERENCE)
+
+
+def delta_header(header: list[str], reference: str) -> list[str]:
+    """``header`` with its difference column named after ``reference`` (Δ vs V)."""
+    return [f"Δ vs {reference}" if h == "Δ vs V" else h for h in header]
+
+
 def verdict(row: dict, reliable: bool) -> str:
     """The Welch verdict; in parentheses where the test is not meaningful (too few trials)."""
     found = row.get("verdict") or "n/a"
@@ -48,7 +61,7 @@ def verdict(row: dict, reliable: bool) -> str:
 
 
 def welch_cells(row: dict, reliable: bool) -> list[str]:
-    """The comparison with V: difference, p, Bonferroni p, Hedges' g, verdict."""
+    """The comparison with the reference: difference, p, Bonferroni p, Hedges' g, verdict."""
     return [
         num(row.get("diff"), 3),
         pval(row.get("p")),
@@ -59,7 +72,8 @@ def welch_cells(row: dict, reliable: bool) -> list[str]:
 
 
 def table_all(a: dict, out: Output) -> dict[str, Any]:
-    """All finished trials per variant: counts, test metric statistics, Welch test against V."""
+    """All finished trials per variant: counts, test metric statistics, Welch test against the
+    reference (V unless the config names another)."""
     rows = [
         [
             r["variant"],
@@ -74,7 +88,11 @@ def table_all(a: dict, out: Output) -> dict[str, Any]:
         ]
         for r in a["summary_all"]
     ]
-    return table(ALL_HEADER, rows, out.tables / f"{a['task']}_variants_all.csv")
+    return table(
+        delta_header(ALL_HEADER, reference_of(a)),
+        rows,
+        out.tables / f"{a['task']}_variants_all.csv",
+    )
 
 
 def table_top(a: dict, out: Output) -> dict[str, Any]:
@@ -92,7 +110,11 @@ def table_top(a: dict, out: Output) -> dict[str, Any]:
         ]
         for r in a["summary_top10"]
     ]
-    return table(TOP_HEADER, rows, out.tables / f"{a['task']}_variants_top10.csv")
+    return table(
+        delta_header(TOP_HEADER, reference_of(a)),
+        rows,
+        out.tables / f"{a['task']}_variants_top10.csv",
+    )
 
 
 def extra_table(a: dict, out: Output) -> dict[str, Any] | None:
@@ -128,18 +150,25 @@ def box_figure(loaded: dict, out: Output) -> Any:
 
 def captions(a: dict) -> dict[str, str]:
     """The captions of the box plots, the two tables and the extra metrics."""
-    task, label = a["task"], metric_label(a)
+    task, label, reference = a["task"], metric_label(a), reference_of(a)
     m_all, m_top = a.get("bonferroni_m_all", 0), a.get("bonferroni_m_top10", 0)
     not_drawn = [
         text(f"comparison.scopes.{key}")
         for key in ("welch_all", "welch_top")
         if not a["reliable"][key]
     ]
-    box = text("comparison.box_caption", task=task, metric=label, m_all=m_all, m_top=m_top)
+    box = text(
+        "comparison.box_caption",
+        task=task,
+        metric=label,
+        m_all=m_all,
+        m_top=m_top,
+        reference=reference,
+    )
     if not_drawn:
         box += text("comparison.not_drawn", scopes=" and ".join(not_drawn))
     reliability = "" if a["reliable"]["welch_all"] else text("comparison.not_meaningful")
-    top = text("comparison.table_top_caption", task=task, m_top=m_top)
+    top = text("comparison.table_top_caption", task=task, m_top=m_top, reference=reference)
     if not a["reliable"]["welch_top"]:
         top += text("comparison.too_few_top")
     return {
@@ -151,6 +180,7 @@ def captions(a: dict) -> dict[str, str]:
             metric_name=a["metric_name"],
             direction=a["direction"],
             m_all=m_all,
+            reference=reference,
         )
         + reliability,
         "table_top_caption": top,
