@@ -48,7 +48,7 @@ def questions_section(cfg: dict, loaded: list[dict], out: Output) -> list[dict[s
                     reference=ref,
                     tasks=", ".join(tasks),
                     m=int(frame["m"].iloc[0]) if len(frame) else 0,
-                    trials=f"{counts.min()}-{counts.max()}",
+                    trials=spread(int(counts.min()), int(counts.max())),
                 ),
                 "tables": tables,
                 "answer": " ".join(sentences),
@@ -111,3 +111,8 @@ def answer_sentence(row: pd.Series, ref_row: pd.Series, metric: str) -> str:
     if row["verdict"] == "n.s.":
         return text("questions.not_significant", **values)
     return text("questions.untestable", **values)
+
+
+def spread(low: int, high: int) -> str:
+    """A count, or its range where it varies: ``12`` or ``10-12``."""
+    return str(low) if low == high else f"{low}-{high}"
