@@ -1,4 +1,5 @@
-"""Tests of odyssey.render.published and of the committed JSB study (report/published/jsb/).
+"""Tests of odyssey.render.published and of the committed JSB study (report/published/jsb/), and
+of the seed study (report/published/seed/) once it is committed.
 
 The published study regenerates byte for byte from its committed trials table, and two of its
 trials, re-run from their recorded hyperparameters and seed, retrace their recorded validation
@@ -47,6 +48,27 @@ def test_committed_jsb_study_regenerates_byte_for_byte(tmp_path: Path) -> None:
     )
     assert got.pop("trials_csv") != want.pop("trials_csv")  # where each run read its table
     assert got == want
+
+
+SEED = REPO / "report" / "published" / "seed"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (SEED / "report" / "odyssey.pdf").is_file(),
+    reason="the seed study is not published yet (config/seed.yaml, README: the seed study)",
+)
+def test_committed_seed_study_regenerates_byte_for_byte(tmp_path: Path) -> None:
+    """The seed study (several tasks, a models axis, questions) regenerates like the JSB study."""
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED / "trials", folder / "trials")
+    cfg = load(REPO / "config" / "seed.yaml")
+    pdf = publish_study(cfg, folder)
+    assert pdf.read_bytes() == (SEED / "report" / "odyssey.pdf").read_bytes()
+    for name in [f"analysis/{task}/variants_all.csv" for task in cfg["tasks"]] + [
+        "report/tables/answers.csv"
+    ]:
+        assert (folder / name).read_bytes() == (SEED / name).read_bytes(), name
 
 
 def test_publish_without_a_trials_table_says_what_to_run(tmp_path: Path) -> None:
