@@ -5,7 +5,8 @@ stdout), ``init`` (create the studies and the MLflow store of a config, once), `
 trials of one (task, variant) study), ``collect`` (write a task's trials table), ``export`` (a
 study as a dataset, :mod:`odyssey.export`), ``progress``
 (trial counts per study); the report's ``analyse``, ``report`` and ``gradients`` come from
-:mod:`odyssey.cli_report`. Bad input ends with one line ``odyssey: error: ...`` and status 2.
+:mod:`odyssey.cli_report`. Bad input ends with one line ``odyssey: error: ...`` and status 2; a
+file that cannot be written (a full or read-only disk) with one such line naming it, status 1.
 Heavy modules are imported inside the handlers so ``odyssey --help`` answers at once.
 """
 
@@ -377,6 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = " ".join(str(exc).split()) or type(exc).__name__
         print(f"{PROG}: error: {text}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the disk: full, read-only, gone; one line naming the file
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"{PROG}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
+import subprocess
+import time
 from pathlib import Path
 
 import optuna
@@ -15,6 +18,8 @@ from odyssey.sweep.storage import (
     SignalSafeJournalFile,
     critical_section,
     defer_if_critical,
+    holder_dead,
+    holder_id,
     load_study,
     open_storage,
 )
@@ -80,3 +85,42 @@ def test_a_signal_inside_a_journal_append_raises_after_it(tmp_path: Path) -> Non
         assert not list(tmp_path.glob("*.lock"))  # the lock is released
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_journal_lock_of_a_dead_holder_is_broken_at_once(tmp_path: Path) -> None:
+    """A worker SIGKILLed inside an append leaves the lock link; its holder is seen dead."""
+    journal = tmp_path / "journal.log"
+    backend = SignalSafeJournalFile(str(journal))
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # a process of this host that has ended, reaped
+    here = holder_id().rsplit(":", 1)[0]
+    assert not holder_dead(holder_id()) and holder_dead(f"{here}:{ended.pid}")
+    assert not holder_dead(f"elsewhere:pid:[1]:{ended.pid}") and not holder_dead("old-lock")
+    os.symlink(f"{journal}#{here}:{ended.pid}", f"{journal}.lock")
+    started = time.monotonic()
+    backend.append_logs([{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}])
+    assert time.monotonic() - started < 5  # not Optuna's 30 s grace period
+    assert len(list(backend.read_logs(0))) == 1 and not os.path.lexists(f"{journal}.lock")
+
+
+def test_a_failed_append_leaves_no_partial_line(tmp_path: Path) -> None:
+    """A disk that fills up in the middle of an append (here a file-size limit, which cuts the
+    write short as ENOSPC would): one OSError naming the journal, the file as it was."""
+    journal = tmp_path / "journal.log"
+    backend = SignalSafeJournalFile(str(journal))
+    log = {"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}
+    backend.append_logs([log])
+    before = journal.read_bytes()
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 20, limit[1]))
+    try:
+        with pytest.raises(OSError) as info:
+            backend.append_logs([{**log, "study_name": "x" * 200}])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, previous)
+    assert info.value.filename == str(journal) and "cannot write the journal" in str(info.value)
+    assert journal.read_bytes() == before  # the partial line was cut off
+    backend.append_logs([log])
+    assert len(list(SignalSafeJournalFile(str(journal)).read_logs(0))) == 2

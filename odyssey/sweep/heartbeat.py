@@ -34,6 +34,8 @@ HEARTBEAT_ATTR = "odyssey:heartbeat"
 """System attribute of a trial's last heartbeat (database storages)."""
 RUN_ATTR = "odyssey:mlflow_run_id"
 """System attribute naming a trial's MLflow run, so that a stale trial's run can be ended."""
+WORKER_ATTR = "odyssey:worker"
+"""System attribute naming the worker (``host:pid``) that claimed a trial: who to look for."""
 STALE_FACTOR = 2.0
 """A RUNNING trial is stale once its last heartbeat is older than this many heartbeat periods."""
 
@@ -143,11 +145,52 @@ def fail_stale(
         with contextlib.suppress(OSError):
             liveness.clear(trial._trial_id)
         LOG.warning(
-            "trial %d (slot %s) had no heartbeat: failed, slot re-enqueued",
+            "trial %d (slot %s, worker %s) had no heartbeat: failed, slot re-enqueued",
             trial.number,
             slot_of(trial),
+            trial.system_attrs.get(WORKER_ATTR, "unknown"),
         )
         run_id = trial.system_attrs.get(RUN_ATTR)
         if tracker is not None and run_id:
             tracker.do(tracker.end_run, run_id, "KILLED", {"state": "FAIL", "fail_reason": "stale"})
     return failed
+
+
+def settle_runs(
+    tracker: Any, experiment_id: str, parent_run_id: str, trials: Sequence[FrozenTrial]
+) -> int:
+    """End the MLflow child runs that killed workers left RUNNING; return how many.
+
+    A worker killed after its trial was told to Optuna, before its tracking thread wrote the
+    run's end, leaves a finished trial with a RUNNING run: it gets the record's final metrics and
+    ends FINISHED. A run whose trial is not running any more (killed before the run's id was
+    stored, so :func:`fail_stale` could not end it) ends KILLED. Safe to run from every worker.
+    """
+    from odyssey.sweep.slots import FINISHED
+    from odyssey.sweep.tracking import record_metrics
+
+    by_number = {trial.number: trial for trial in trials}
+    query = f"tags.mlflow.parentRunId = '{parent_run_id}' and attributes.status = 'RUNNING'"
+    settled = 0
+    for run in tracker.client.search_runs([experiment_id], filter_string=query, max_results=5000):
+        trial = by_number.get(int(run.data.tags.get("optuna_trial_number", -1)))
+        if trial is None or trial.state in (TrialState.RUNNING, TrialState.WAITING):
+            continue
+        record = trial.user_attrs.get("record")
+        if trial.state in FINISHED and isinstance(record, dict):
+            tags = {"state": trial.state.name, "stop_reason": record["stop_reason"]}
+            tracker.client.log_batch(run.info.run_id, metrics=_metrics(record_metrics(record)))
+            tracker.end_run(run.info.run_id, "FINISHED", {**tags, "settled": True})
+        else:
+            tracker.end_run(run.info.run_id, "KILLED", {"state": trial.state.name})
+        settled += 1
+    if settled:
+        LOG.warning("%d MLflow run(s) of killed workers ended", settled)
+    return settled
+
+
+def _metrics(values: dict[str, Any]) -> list[Any]:
+    from mlflow.entities import Metric
+
+    stamp = int(time.time() * 1000)
+    return [Metric(k, float(v), stamp, 0) for k, v in values.items() if v == v]

@@ -17,15 +17,25 @@ one line that names the URL (password hidden) and the driver's first line of err
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
+import os
+import socket
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
-from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 
 from odyssey.study.locations import is_rdb, redact
+
+LOG = logging.getLogger("odyssey.sweep.storage")
+GRACE_S = 30.0
+"""Seconds after which a journal lock whose holder cannot be checked is broken (Optuna's)."""
 
 _depth = 0  # the main thread's nesting of journal appends in progress
 _deferred: list[Callable[[], None]] = []
@@ -59,13 +69,114 @@ def defer_if_critical(action: Callable[[], None]) -> bool:
     return True
 
 
+def holder_id() -> str:
+    """This process, as a journal lock names its holder: ``host:pid-namespace:pid``."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}:{namespace}:{os.getpid()}"
+
+
+def holder_dead(holder: str) -> bool:
+    """Whether ``holder`` (a :func:`holder_id`) is a process of this host and PID namespace that
+    has ended (or is a zombie); False when that cannot be told (another host, an old lock)."""
+    host, _, rest = holder.partition(":")
+    namespace, _, pid = rest.rpartition(":")
+    here = holder_id().rsplit(":", 1)[0]
+    if not namespace or f"{host}:{namespace}" != here or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class HolderLock(JournalFileSymlinkLock):
+    """Optuna's symlink lock whose link names its holder (``<journal>#<holder_id>``).
+
+    A waiter breaks the lock at once when its holder is a dead process of this host (a worker
+    SIGKILLed inside an append), instead of after Optuna's 30 s grace period, during which every
+    worker sharing the journal waits; a holder it cannot check is broken after :data:`GRACE_S`.
+    """
+
+    def __init__(self, filepath: str) -> None:
+        super().__init__(filepath, grace_period=None)
+        self.journal = filepath
+
+    def acquire(self) -> bool:
+        """Take the lock, waiting for a live holder; True once taken."""
+        self._lock_target_file = f"{self.journal}#{holder_id()}"
+        sleep_s, seen, since = 0.001, "", time.monotonic()
+        while True:
+            try:
+                os.symlink(self._lock_target_file, self._lock_file)
+                return True
+            except FileExistsError:
+                pass
+            with contextlib.suppress(OSError):
+                target = os.readlink(self._lock_file)
+                if target != seen:
+                    seen, since = target, time.monotonic()
+                holder = target.rpartition("#")[2]
+                if holder_dead(holder) or time.monotonic() - since > GRACE_S:
+                    self.break_lock(target)
+                    continue
+            time.sleep(sleep_s)
+            sleep_s = min(sleep_s * 2, 0.1)
+
+    def break_lock(self, target: str) -> None:
+        """Remove the lock link if it still names ``target`` (else put back what was taken)."""
+        taken = f"{self._lock_file}.{uuid.uuid4().hex}.broken"
+        os.rename(self._lock_file, taken)
+        if os.readlink(taken) == target:
+            LOG.warning("journal lock of %s broken (holder gone)", target.rpartition("#")[2])
+            os.unlink(taken)
+        else:  # another waiter broke it first and a live holder took it: give it back
+            os.rename(taken, self._lock_file)
+
+
 class SignalSafeJournalFile(JournalFileBackend):
     """Optuna's journal file whose appends (the only step that takes its lock) finish before the
-    main thread's SIGTERM handler raises."""
+    main thread's SIGTERM handler raises, whose lock a dead holder does not keep
+    (:class:`HolderLock`), and whose failed append (a full or read-only disk) leaves no partial
+    line: the file is cut back to its length before the append."""
+
+    def __init__(self, file_path: str) -> None:
+        self.lock = HolderLock(file_path)
+        super().__init__(file_path, lock_obj=self.lock)
+        self.path = file_path
 
     def append_logs(self, logs: list[dict]) -> None:
+        """Append ``logs`` as whole lines under the lock; on an OSError the file is unchanged."""
+        lines = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
         with critical_section():
-            super().append_logs(logs)
+            self.lock.acquire()
+            try:
+                self.write_whole(lines.encode("utf-8"))
+            finally:
+                self.lock.release()
+
+    def write_whole(self, data: bytes) -> None:
+        """Write ``data`` at the end of the journal, or raise leaving it as it was."""
+        size = os.path.getsize(self.path)
+        try:
+            with open(self.path, "ab") as journal:
+                journal.write(data)
+                journal.flush()
+                os.fsync(journal.fileno())
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.truncate(self.path, size)
+            raise OSError(
+                exc.errno, f"cannot write the journal ({exc.strerror})", self.path
+            ) from exc
 
 
 def open_storage(url: str, *, create: bool = False) -> BaseStorage:

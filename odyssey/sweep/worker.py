@@ -32,7 +32,14 @@ from odyssey.study.locations import Locations
 from odyssey.study.models import architecture
 from odyssey.study.space import trial_params
 from odyssey.study.spec import StudySpec
-from odyssey.sweep.heartbeat import RUN_ATTR, Heartbeat, Liveness, fail_stale
+from odyssey.sweep.heartbeat import (
+    RUN_ATTR,
+    WORKER_ATTR,
+    Heartbeat,
+    Liveness,
+    fail_stale,
+    settle_runs,
+)
 from odyssey.sweep.samplers import make_pruner, make_sampler, suggest
 from odyssey.sweep.slots import claim_slot, finished_slots, repair_slots
 from odyssey.sweep.storage import defer_if_critical, load_study, open_storage
@@ -174,7 +181,7 @@ class Worker:
                 trials = study.get_trials(deepcopy=False)
             done = finished_slots(trials, spec.n_trials)
             if len(done) >= spec.n_trials:
-                _finish_parent(self.tracker, self.attrs, done, self.task.metric_direction)
+                _finish_parent(self.tracker, self.attrs, trials, done, self.task.metric_direction)
                 self.progress.note(f"study {spec.name} complete: {len(done)} trials")
                 break
             if max_trials is not None and ran >= max_trials:
@@ -200,6 +207,9 @@ class Worker:
         slot = int(claimed.user_attrs["slot"])
         trial = optuna.Trial(self.study, claimed._trial_id)
         self.run = None
+        with contextlib.suppress(UpdateFinishedTrialError):  # who runs it, for the operator
+            where = f"{socket.gethostname()}:{os.getpid()}"
+            self.storage.set_trial_system_attr(claimed._trial_id, WORKER_ATTR, where)
         with Heartbeat(self.liveness, claimed._trial_id, self.spec.heartbeat_s):
             try:
                 self._train_and_store(claimed, trial, slot, n_done)
@@ -335,11 +345,17 @@ class Worker:
 
 
 def _finish_parent(
-    tracker: Any, attrs: Mapping[str, Any], done: Mapping[int, FrozenTrial], direction: str
+    tracker: Any,
+    attrs: Mapping[str, Any],
+    trials: list[FrozenTrial],
+    done: Mapping[int, FrozenTrial],
+    direction: str,
 ) -> None:
+    """End the study's parent run, after the child runs that killed workers left RUNNING."""
     parent = attrs.get("mlflow_parent_run_id")
     if tracker is None or not parent:
         return
+    tracker.do(settle_runs, tracker, attrs["mlflow_experiment_id"], parent, trials)
     values = [(t.value, slot) for slot, t in done.items() if t.value is not None]
     tags: dict[str, Any] = {"n_finished": len(done)}
     if values:

@@ -1,0 +1,103 @@
+"""Fault tests (issue 12): sweep workers SIGKILLed at random moments, a PostgreSQL restart.
+
+Eight ``odyssey worker`` processes share one study; twenty SIGKILLs land at start-up, inside a
+trial and inside a storage write (how each moment is reached: ``kill_support``), each followed by
+a replacement worker; the kill moments come from a seeded RNG (the seed is printed; set
+``ODYSSEY_FAULT_SEED`` to replay one). Once on an Optuna journal file, once on a real PostgreSQL
+server (``pg_support``). Killed trials stay RUNNING until their heartbeat (1 s here) is stale;
+then a live worker fails them and their slot runs again. Every test ends with
+``faults_support.assert_study_intact``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+from engine_support import init_config, tiny_config, write_config
+from faults_support import Workers, assert_study_intact
+from kill_support import Killer, PostgresWrites, appending, kill_plan
+from optuna.trial import TrialState
+from pg_support import missing, postgres_server
+
+from odyssey.study.locations import default_storage_url
+from odyssey.sweep.storage import open_storage
+
+pytestmark = pytest.mark.slow
+
+WORKERS = 8
+KILLS = 20
+
+
+def fault_seed() -> int:
+    """The seed of the kill moments: ``ODYSSEY_FAULT_SEED``, else a fresh one (printed)."""
+    seed = int(os.environ.get("ODYSSEY_FAULT_SEED", random.randrange(2**31)))
+    print(f"kill moments: seed {seed} (replay with ODYSSEY_FAULT_SEED={seed})")
+    return seed
+
+
+def kill_config(results: Path, storage: str | None, n_trials: int) -> dict[str, Any]:
+    """Tiny trials (about a second), a 1 s heartbeat, the SQLite MLflow store."""
+    return tiny_config(
+        results,
+        n_trials=n_trials,
+        storage=storage,
+        options={"lag": 10, "sizes": {"train": 32, "valid": 8, "test": 8}},
+        budget={"max_epochs": 6, "patience": 6},
+        sweep={"heartbeat_s": 1},
+    )
+
+
+def run_kills(tmp_path: Path, cfg: dict[str, Any], writes: int, writers: Any) -> Counter:
+    """Start the workers, carry out the kill plan, let the survivors finish; the kill counts."""
+    seed = fault_seed()
+    config = write_config(tmp_path / "config.yaml", cfg)
+    init_config(cfg)
+    url = cfg["storage"] or default_storage_url(cfg["results_dir"])
+    study = optuna.load_study(study_name="test.adding.V", storage=open_storage(url))
+    workers = Workers(config, tmp_path)
+    killer = Killer(workers, study, writers)
+    started = time.monotonic()
+    try:
+        for index in range(WORKERS):
+            killer.start(index)
+        killer.run(kill_plan(seed, KILLS, writes))
+        workers.wait_all()
+    finally:
+        workers.close()
+    failed = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.FAIL]
+    print(
+        f"{sum(killer.done.values())} kills {dict(killer.done)}, {workers.started} workers "
+        f"started, {len(failed)} trials failed and re-run, {time.monotonic() - started:.0f} s; "
+        f"kills at {' '.join(killer.times)}"
+    )
+    assert sum(killer.done.values()) == KILLS and killer.done["write"] == writes
+    return killer.done
+
+
+def test_twenty_kills_of_eight_workers_on_a_journal_file(tmp_path: Path) -> None:
+    """One kill inside a journal append: it leaves Optuna's lock file behind, which the other
+    workers break after its grace period (30 s), so only one is spent here."""
+    cfg = kill_config(tmp_path / "results", None, n_trials=40)
+    journal = Path(default_storage_url(cfg["results_dir"]))
+    run_kills(tmp_path, cfg, 1, lambda pids: [p for p in pids if appending(p, journal)])
+    assert_study_intact(cfg, tmp_path / "results", report=True)
+
+
+@pytest.mark.skipif(missing() is not None, reason=str(missing()))
+def test_twenty_kills_of_eight_workers_on_postgresql(tmp_path: Path) -> None:
+    """Kills inside a write transaction: the server rolls it back when the connection drops."""
+    with postgres_server() as server:
+        cfg = kill_config(tmp_path / "results", server.url, n_trials=40)
+        writes = PostgresWrites(server.url)
+        try:
+            run_kills(tmp_path, cfg, 4, writes.writing)
+        finally:
+            writes.close()
+        assert_study_intact(cfg, tmp_path / "results", report=True)
