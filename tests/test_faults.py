@@ -101,3 +101,41 @@ def test_twenty_kills_of_eight_workers_on_postgresql(tmp_path: Path) -> None:
         finally:
             writes.close()
         assert_study_intact(cfg, tmp_path / "results", report=True)
+
+
+def wait_for(condition: Any, what: str, timeout_s: float = 120) -> None:
+    """Poll ``condition()`` until it is true; fail naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"not seen within {timeout_s} s: {what}"
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(missing() is not None, reason=str(missing()))
+def test_a_postgresql_restart_while_workers_run(tmp_path: Path) -> None:
+    """The server stops as in a crash (``pg_ctl -m immediate``) while three workers train;
+    it starts again once a worker has logged that it is retrying. The workers wait it out
+    (their storage calls retry); a trial whose heartbeat went stale meanwhile runs again."""
+    with postgres_server() as server:
+        cfg = kill_config(tmp_path / "results", server.url, n_trials=9)
+        config = write_config(tmp_path / "config.yaml", cfg)
+        init_config(cfg)
+        study = optuna.load_study(study_name="test.adding.V", storage=open_storage(server.url))
+        workers = Workers(config, tmp_path)
+        try:
+            processes = [workers.start(index) for index in range(3)]
+
+            def training() -> bool:
+                trials = study.get_trials(deepcopy=False)
+                states = [t.state for t in trials if t.intermediate_values]
+                return TrialState.COMPLETE in states and TrialState.RUNNING in states
+
+            wait_for(training, "a finished trial and one in training")
+            server.stop("immediate")
+            logs = [process.log for process in processes]
+            wait_for(lambda: any("retrying" in log.read_text() for log in logs), "a retry")
+            server.start()
+            workers.wait_all()
+        finally:
+            workers.close()
+        assert_study_intact(cfg, tmp_path / "results", report=True)

@@ -1,17 +1,21 @@
-"""Tests of odyssey.sweep.storage: journal default, SQLAlchemy URLs, one-line errors."""
+"""Tests of odyssey.sweep.storage: journal default, SQLAlchemy URLs, one-line errors, the journal's
+lock and failed appends, database calls across a server restart (a real PostgreSQL server)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import optuna
 import pytest
 from engine_support import free_port
+from pg_support import missing, postgres_server
 
 from odyssey.study.locations import default_storage_url, is_rdb, redact, resolve_storage_url
 from odyssey.sweep.storage import (
@@ -21,6 +25,7 @@ from odyssey.sweep.storage import (
     holder_dead,
     holder_id,
     load_study,
+    lost_connection,
     open_storage,
 )
 
@@ -124,3 +129,42 @@ def test_a_failed_append_leaves_no_partial_line(tmp_path: Path) -> None:
     assert journal.read_bytes() == before  # the partial line was cut off
     backend.append_logs([log])
     assert len(list(SignalSafeJournalFile(str(journal)).read_logs(0))) == 2
+
+
+@pytest.mark.skipif(missing() is not None, reason=str(missing()))
+def test_database_calls_wait_out_a_server_restart(tmp_path: Path) -> None:
+    """A call made while the PostgreSQL server is down retries until it is back, then answers."""
+    with postgres_server() as server:
+        storage = open_storage(server.url, create=True)
+        optuna.create_study(storage=storage, study_name="s")
+        server.stop("immediate")
+        retried = threading.Event()
+
+        class Seen(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if "retrying" in record.getMessage():
+                    retried.set()
+
+        handler = Seen()
+        logging.getLogger("odyssey.sweep.storage").addHandler(handler)
+        answer: list[object] = []
+        caller = threading.Thread(target=lambda: answer.append(storage.get_all_studies()))
+        try:
+            caller.start()
+            assert retried.wait(60), "no retry was logged"
+            server.start()
+            caller.join(120)
+        finally:
+            logging.getLogger("odyssey.sweep.storage").removeHandler(handler)
+        assert [s.study_name for s in answer[0]] == ["s"]  # type: ignore[index]
+
+
+def test_only_a_lost_connection_is_retried() -> None:
+    from sqlalchemy import exc as sql
+
+    lost = sql.OperationalError("select 1", {}, Exception("server closed the connection"))
+    wrapped = optuna.exceptions.StorageInternalError("during the commit")
+    wrapped.__cause__ = lost
+    assert lost_connection(lost) and lost_connection(wrapped)
+    bad_data = sql.IntegrityError("insert", {}, Exception("duplicate key"))
+    assert not lost_connection(bad_data) and not lost_connection(ValueError("x"))

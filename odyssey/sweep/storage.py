@@ -34,6 +34,8 @@ from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 from odyssey.study.locations import is_rdb, redact
 
 LOG = logging.getLogger("odyssey.sweep.storage")
+RETRY_S = 300.0
+"""Seconds a database storage call retries while its server does not answer (a restart)."""
 GRACE_S = 30.0
 """Seconds after which a journal lock whose holder cannot be checked is broken (Optuna's)."""
 
@@ -202,12 +204,65 @@ def open_storage(url: str, *, create: bool = False) -> BaseStorage:
     elif url.startswith(("postgresql", "postgres")):
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
     try:
-        return RDBStorage(url, engine_kwargs=engine_kwargs, skip_table_creation=not create)
+        return RetryingRDBStorage(url, engine_kwargs=engine_kwargs, skip_table_creation=not create)
     except ImportError as exc:
         raise ValueError(f"storage {redact(url)}: database driver missing ({exc})") from exc
     except Exception as exc:  # SQLAlchemy/driver errors: one line for the user
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"storage {redact(url)} is unreachable or invalid: {first}") from exc
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database server went away, not bad data."""
+    from sqlalchemy import exc as sql
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sql.OperationalError) or (
+            isinstance(seen, sql.DBAPIError) and seen.connection_invalidated
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__  # Optuna retries once in a broken session
+    return False
+
+
+def retrying(method: Callable[..., object]) -> Callable[..., object]:
+    """``method`` of a database storage, called again (for up to :data:`RETRY_S` seconds, with
+    a growing pause) while the server does not answer: a restarted PostgreSQL server costs the
+    workers a pause, not their trials. Optuna's storage calls are single transactions, rolled
+    back by the server when the connection drops, so a call that failed did not happen; one
+    whose commit was lost in flight is refused as already done (a claim or ``tell``), and its
+    slot runs again."""
+
+    def call(self: RDBStorage, *args: object, **kwargs: object) -> object:
+        pause, deadline = 0.2, time.monotonic() + RETRY_S
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if not lost_connection(exc) or time.monotonic() > deadline:
+                    raise
+                first = (str(exc.__cause__ or exc).strip().splitlines() or ["?"])[0]
+                LOG.warning("storage %s: %s; retrying in %.1f s", method.__name__, first, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+    call.__name__, call.__doc__ = method.__name__, method.__doc__
+    return call
+
+
+class RetryingRDBStorage(RDBStorage):
+    """Optuna's RDB storage whose calls wait out a database server that went away
+    (:func:`retrying`); ``pool_pre_ping`` then replaces the pool's dead connections."""
+
+
+SESSION_CALLS = ("_create_new_trial", "_set_trial_param", "_get_trials", "_get_best_trial_id")
+"""RDBStorage's own calls that Optuna's cache makes directly, each one transaction."""
+
+for _name in [n for n in vars(BaseStorage) if not n.startswith("_") and n != "remove_session"]:
+    setattr(RetryingRDBStorage, _name, retrying(getattr(RDBStorage, _name)))
+for _name in SESSION_CALLS:
+    setattr(RetryingRDBStorage, _name, retrying(getattr(RDBStorage, _name)))
 
 
 def load_study(storage: BaseStorage, name: str, url: str) -> optuna.Study:
