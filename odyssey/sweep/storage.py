@@ -122,6 +122,9 @@ class HolderLock(JournalFileSymlinkLock):
                 return True
             except FileExistsError:
                 pass
+            except OSError as exc:  # a read-only or full disk: say which journal
+                message = f"cannot write the journal ({exc.strerror})"
+                raise OSError(exc.errno, message, self.journal) from exc
             with contextlib.suppress(OSError):
                 target = os.readlink(self._lock_file)
                 if target != seen:
