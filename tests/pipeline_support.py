@@ -149,3 +149,32 @@ def check_trials_table(table: pd.DataFrame, task: str, cfg: dict[str, Any]) -> N
     assert table["hidden_size"].between(hidden["low"], hidden["high"]).all()
     rate = space["learning_rate"]
     assert table["learning_rate"].between(rate["low"], rate["high"]).all()
+
+
+def states(trials: list[Any]) -> list[str]:
+    return [trial.state.name for trial in trials]
+
+
+def worker_processes(copy: Path) -> list[tuple[int, str]]:
+    """(pid, log file) of the running sweep workers of the run in ``copy`` (Linux /proc)."""
+    found = []
+    logs = str(copy / "results" / "logs" / "sweep")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            if "sweep_worker" not in cmdline:
+                continue
+            target = os.readlink(entry / "fd" / "1")
+        except OSError:
+            continue
+        if target.startswith(logs):
+            found.append((int(entry.name), target))
+    return found
+
+
+def sorted_trials(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows keyed by their parameters (trial numbers may differ after a re-run trial)."""
+    keep = ["variant", *PARAM_COLUMNS, "valid_metric", "test_metric", "epochs", "stop_reason"]
+    return table[keep].sort_values(["variant", *PARAM_COLUMNS]).reset_index(drop=True)

@@ -3,9 +3,10 @@
 - the smoke study (config/smoke.yaml) runs from an empty results folder to the PDF; its trials
   tables, logs, benchmarks and report are checked; a second run has nothing to do; raising
   n_trials extends the studies without re-running finished trials;
-- an interrupted run (SIGKILL to a worker in the middle of a trial, then SIGINT to Snakemake) is
-  resumed and ends with exactly n_trials finished trials per study, none run twice, and the same
-  trials as the uninterrupted run;
+- an interrupted run (SIGKILL to a worker in the middle of a trial, then SIGINT to Snakemake;
+  resumed, then SIGKILL to Snakemake's whole process group in a trial) is resumed and ends with
+  exactly n_trials finished trials per study, none run twice, the same trials as the
+  uninterrupted run, and the fault tests' common checks (``faults_support``);
 - dry runs of the quick, paper and open studies plan a few hundred jobs at most, in seconds;
 - a bad configuration stops Snakemake with one line naming the key, before any job;
 - `snakemake --lint` passes.
@@ -26,6 +27,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from faults_support import assert_study_intact
 from pipeline_support import (
     PARAM_COLUMNS,
     REPO,
@@ -35,8 +37,11 @@ from pipeline_support import (
     job_count,
     load_config,
     snakemake,
+    sorted_trials,
     start_snakemake,
+    states,
     study_trials,
+    worker_processes,
 )
 
 pytestmark = pytest.mark.slow
@@ -62,35 +67,6 @@ def expected_jobs(cfg: dict[str, Any]) -> dict[str, int]:
         counts["gradients"] = 1
     counts["total"] = sum(counts.values())
     return counts
-
-
-def states(trials: list[Any]) -> list[str]:
-    return [trial.state.name for trial in trials]
-
-
-def worker_processes(copy: Path) -> list[tuple[int, str]]:
-    """(pid, log file) of the running sweep workers of the run in ``copy`` (Linux /proc)."""
-    found = []
-    logs = str(copy / "results" / "logs" / "sweep")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
-            if "sweep_worker" not in cmdline:
-                continue
-            target = os.readlink(entry / "fd" / "1")
-        except OSError:
-            continue
-        if target.startswith(logs):
-            found.append((int(entry.name), target))
-    return found
-
-
-def sorted_trials(table: pd.DataFrame) -> pd.DataFrame:
-    """Rows keyed by their parameters (trial numbers may differ after a re-run trial)."""
-    keep = ["variant", *PARAM_COLUMNS, "valid_metric", "test_metric", "epochs", "stop_reason"]
-    return table[keep].sort_values(["variant", *PARAM_COLUMNS]).reset_index(drop=True)
 
 
 # ---- the smoke study, uninterrupted -----------------------------------------------------------
@@ -234,6 +210,17 @@ def test_interrupted_run_resumes_without_losing_or_repeating_trials(
     n_total = sum(entry["n_trials"] for entry in cfg["tasks"].values()) * len(cfg["variants"])
     assert complete < n_total
 
+    # resumed, then SIGKILLed as a whole (Snakemake and its jobs, one process group) in a trial
+    before = {(key, t.number) for key, trials in interrupted.items() for t in trials}
+    process = start_snakemake(copy, *args, "--rerun-incomplete")
+    try:
+        assert wait_for_new_training(copy, cfg, process, before), "no trial was caught running"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert not worker_processes(copy), "a sweep worker outlived its Snakemake"
+    assert "RUNNING" in states(sum(study_trials(copy, cfg).values(), []))
+    snakemake(copy, "--unlock", "--configfile", "config/interrupt.yaml")  # its lock stayed behind
     resumed = snakemake(copy, *args, "--rerun-incomplete", timeout=400)
     assert "Job stats:" in resumed.stdout
     studies = study_trials(copy, cfg)
@@ -253,6 +240,30 @@ def test_interrupted_run_resumes_without_losing_or_repeating_trials(
         reference = pd.read_csv(reference_copy / "results" / "trials" / f"{task}.csv")
         reference = reference[reference["trial"] < cfg["tasks"][task]["n_trials"]]
         pd.testing.assert_frame_equal(sorted_trials(table), sorted_trials(reference))
+    checked = {**cfg, "results_dir": str(copy / "results")}
+    for variant in cfg["variants"]:  # the common checks of the fault tests, the report once
+        last = variant == cfg["variants"][-1]
+        assert_study_intact(checked, tmp_path / variant, variant=variant, report=last)
+
+
+def wait_for_new_training(
+    copy: Path, cfg: dict[str, Any], process: subprocess.Popen, before: set[tuple[Any, int]]
+) -> bool:
+    """Wait until a trial that was not in the storage before is RUNNING past its epoch 0."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        try:
+            studies = study_trials(copy, cfg)
+        except Exception:  # the storage is being written: look again
+            continue
+        if any(
+            t.state.name == "RUNNING" and t.intermediate_values and (key, t.number) not in before
+            for key, trials in studies.items()
+            for t in trials
+        ):
+            return True
+    return False
 
 
 # ---- planning: dry runs, bad configurations, lint ------------------------------------------------
