@@ -5,7 +5,9 @@ in a database storage it writes the trial's system attribute ``odyssey:heartbeat
 journal file it touches ``<journal>.heartbeats/trial-<id>`` (so the journal does not grow with
 every beat). A RUNNING trial whose last sign of life is older than twice that (a SIGKILLed
 worker) is marked FAIL by any worker (:func:`fail_stale`), its MLflow run is ended as KILLED, and
-its slot is repaired (:mod:`odyssey.sweep.slots`). Optuna's own heartbeat exists only for RDB
+its slot is repaired (:mod:`odyssey.sweep.slots`); each claimed trial names its worker
+(``odyssey:worker``, ``host:pid``). When a study completes, :func:`settle_runs` ends the MLflow
+runs that killed workers left RUNNING. Optuna's own heartbeat exists only for RDB
 storages, hence this one for both. Clocks of the machines sharing a study must agree to well
 within ``2 * heartbeat_s``.
 """
