@@ -5,7 +5,7 @@ through a plan of moments drawn with a seeded RNG, finds for each moment a worke
 SIGKILLs that worker and starts its replacement. How each moment is reached:
 
 - ``start-up``: the youngest worker (the replacement started by the previous kill, or one of the
-  first eight) ``d`` seconds after its start, ``d`` drawn from [0.2, 3]: it is importing torch or
+  first eight) ``d`` seconds after its start, ``d`` drawn from [0.2, 2]: it is importing torch or
   MLflow, opening the storage, or making its first claim, before any trial of its own runs.
 - ``trial``: a RUNNING trial whose ``odyssey:worker`` attribute names a live worker and that has
   reported its epoch-0 metric (so the worker is inside ``train_trial``); its worker is killed.
@@ -44,7 +44,19 @@ def kill_plan(seed: int, kills: int, writes: int) -> list[tuple[str, float]]:
     rest = kills - writes
     moments = ["write"] * writes + ["start-up"] * (rest // 2) + ["trial"] * (rest - rest // 2)
     rng.shuffle(moments)
-    return [(moment, rng.uniform(0.2, 3.0)) for moment in moments]
+    return [(moment, rng.uniform(0.2, 2.0)) for moment in moments]
+
+
+def journal_writers(journal: Path) -> Callable[[list[int]], list[int]]:
+    """The pids among those given that are inside an append to ``journal`` (its lock is taken:
+    only then are the processes' open files read)."""
+
+    def writing(pids: list[int]) -> list[int]:
+        if not os.path.lexists(f"{journal}.lock"):
+            return []
+        return [pid for pid in pids if appending(pid, journal)]
+
+    return writing
 
 
 def appending(pid: int, journal: Path) -> bool:
@@ -74,21 +86,21 @@ class PostgresWrites:
         """The pids among ``pids`` whose backend is in a transaction after a write statement."""
         import psutil
 
-        by_port = {}
-        for pid in pids:
-            try:
-                for conn in psutil.Process(pid).net_connections(kind="tcp"):
-                    by_port[conn.laddr.port] = pid
-            except psutil.Error:
-                continue
         with self.conn.cursor() as cursor:
             cursor.execute(
                 "select client_port from pg_stat_activity where pid <> pg_backend_pid() "
                 "and state in ('active', 'idle in transaction') and query ~* %s",
                 (WRITE_STATEMENT,),
             )
-            ports = [row[0] for row in cursor.fetchall()]
-        return [by_port[port] for port in ports if port in by_port]
+            ports = {row[0] for row in cursor.fetchall()}
+        found = []
+        for pid in pids if ports else []:  # the cheap query first, the processes' sockets then
+            try:
+                if ports & {c.laddr.port for c in psutil.Process(pid).net_connections("tcp")}:
+                    found.append(pid)
+            except psutil.Error:
+                continue
+        return found
 
     def close(self) -> None:
         """Close the test's own connection."""
@@ -161,5 +173,5 @@ class Killer:
             if pid in self.writers([pid]):
                 return pid  # stopped inside the write: killed next
             os.kill(pid, signal.SIGCONT)
-        time.sleep(0.002)
+        time.sleep(0.001)
         return None
