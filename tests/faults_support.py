@@ -44,7 +44,7 @@ def assert_study_intact(
     left = [t.number for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     assert not left, f"trials left RUNNING or WAITING: {left}"
     table = assert_table_matches(cfg, out, task, variant, done)
-    if cfg["tracking_uri"] is not None:
+    if Locations.from_config(cfg).tracking_uri is not None:  # null is the SQLite default
         assert_runs_match(cfg, task, variant, done)
     if report:
         render_report(cfg, task, out / "trials" / f"{task}.csv", out / "report")

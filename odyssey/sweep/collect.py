@@ -6,7 +6,9 @@ run again after a crash appears once. Columns are those of the contract, in its 
 ``valid_<name>`` and ``test_<name>`` for every extra metric of the task (sorted by name). The
 ``trial`` column is the slot (the parameter-set index k). Written as CSV and, beside it, Parquet
 (same stem); both are written to a temporary file first and renamed, so a reader never sees a
-half-written table. The report reads only these tables.
+half-written table. The report reads only these tables. With tracking, :func:`collect_task` first
+settles MLflow with the storage (:mod:`odyssey.sweep.settle`: runs that killed workers left
+RUNNING or never wrote).
 """
 
 from __future__ import annotations
@@ -124,6 +126,13 @@ def collect_task(
     if len(tasks) != 1:
         raise ValueError(f"collect_task: the studies of one task are needed, got {tasks or 'none'}")
     frame = trials_frame(specs, locations.storage_url)
+    if locations.tracking_uri is not None:  # MLflow made to agree with the table
+        from odyssey.sweep.settle import settle_study
+
+        storage = open_storage(locations.storage_url, create=False)
+        for spec in specs:
+            study = load_study(storage, spec.name, locations.storage_url)
+            settle_study(spec, study, locations.tracking_uri)
     write_table(frame, out_csv)
     return frame
 

@@ -6,8 +6,8 @@ journal file it touches ``<journal>.heartbeats/trial-<id>`` (so the journal does
 every beat). A RUNNING trial whose last sign of life is older than twice that (a SIGKILLed
 worker) is marked FAIL by any worker (:func:`fail_stale`), its MLflow run is ended as KILLED, and
 its slot is repaired (:mod:`odyssey.sweep.slots`); each claimed trial names its worker
-(``odyssey:worker``, ``host:pid``). When a study completes, :func:`settle_runs` ends the MLflow
-runs that killed workers left RUNNING. Optuna's own heartbeat exists only for RDB
+(``odyssey:worker``, ``host:pid``). The MLflow runs that killed workers left RUNNING, or never
+wrote, are settled by :mod:`odyssey.sweep.settle`. Optuna's own heartbeat exists only for RDB
 storages, hence this one for both. Clocks of the machines sharing a study must agree to well
 within ``2 * heartbeat_s``.
 """
@@ -156,43 +156,3 @@ def fail_stale(
         if tracker is not None and run_id:
             tracker.do(tracker.end_run, run_id, "KILLED", {"state": "FAIL", "fail_reason": "stale"})
     return failed
-
-
-def settle_runs(
-    tracker: Any, experiment_id: str, parent_run_id: str, trials: Sequence[FrozenTrial]
-) -> int:
-    """End the MLflow child runs that killed workers left RUNNING; return how many.
-
-    A worker killed after its trial was told to Optuna, before its tracking thread wrote the
-    run's end, leaves a finished trial with a RUNNING run: it gets the record's final metrics and
-    ends FINISHED. A run whose trial is not running any more (killed before the run's id was
-    stored, so :func:`fail_stale` could not end it) ends KILLED. Safe to run from every worker.
-    """
-    from odyssey.sweep.slots import FINISHED
-    from odyssey.sweep.tracking import record_metrics
-
-    by_number = {trial.number: trial for trial in trials}
-    query = f"tags.mlflow.parentRunId = '{parent_run_id}' and attributes.status = 'RUNNING'"
-    settled = 0
-    for run in tracker.client.search_runs([experiment_id], filter_string=query, max_results=5000):
-        trial = by_number.get(int(run.data.tags.get("optuna_trial_number", -1)))
-        if trial is None or trial.state in (TrialState.RUNNING, TrialState.WAITING):
-            continue
-        record = trial.user_attrs.get("record")
-        if trial.state in FINISHED and isinstance(record, dict):
-            tags = {"state": trial.state.name, "stop_reason": record["stop_reason"]}
-            tracker.client.log_batch(run.info.run_id, metrics=_metrics(record_metrics(record)))
-            tracker.end_run(run.info.run_id, "FINISHED", {**tags, "settled": True})
-        else:
-            tracker.end_run(run.info.run_id, "KILLED", {"state": trial.state.name})
-        settled += 1
-    if settled:
-        LOG.warning("%d MLflow run(s) of killed workers ended", settled)
-    return settled
-
-
-def _metrics(values: dict[str, Any]) -> list[Any]:
-    from mlflow.entities import Metric
-
-    stamp = int(time.time() * 1000)
-    return [Metric(k, float(v), stamp, 0) for k, v in values.items() if v == v]

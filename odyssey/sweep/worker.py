@@ -38,9 +38,9 @@ from odyssey.sweep.heartbeat import (
     Heartbeat,
     Liveness,
     fail_stale,
-    settle_runs,
 )
 from odyssey.sweep.samplers import make_pruner, make_sampler, suggest
+from odyssey.sweep.settle import settle_runs
 from odyssey.sweep.slots import claim_slot, finished_slots, repair_slots
 from odyssey.sweep.storage import defer_if_critical, load_study, open_storage
 from odyssey.training.trial import EpochResult, TrialRecord, train_trial
