@@ -114,6 +114,7 @@ class Killer:
     workers: Workers
     study: Any  # the optuna.Study, read through one storage object (incremental reads)
     writers: Callable[[list[int]], list[int]]  # pids among live workers inside a storage write
+    rng: random.Random = field(default_factory=random.Random)  # picks among running trials
     timeout_s: float = 120.0
     done: Counter = field(default_factory=Counter)
     index_of: dict[int, int] = field(default_factory=dict)
@@ -165,7 +166,7 @@ class Killer:
         if not running:
             time.sleep(0.1)
             return None
-        return random.Random(len(self.done)).choice(sorted(running))
+        return self.rng.choice(sorted(running))
 
     def writing(self, delay: float) -> int | None:
         for pid in self.writers(list(self.workers.live)):

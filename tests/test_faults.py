@@ -3,10 +3,11 @@
 Eight ``odyssey worker`` processes share one study; twenty SIGKILLs land at start-up, inside a
 trial and inside a storage write (how each moment is reached: ``kill_support``), each followed by
 a replacement worker; the kill moments come from a seeded RNG (the seed is printed; set
-``ODYSSEY_FAULT_SEED`` to replay one). Once on an Optuna journal file, once on a real PostgreSQL
-server (``pg_support``). Killed trials stay RUNNING until their heartbeat (1 s here) is stale;
-then a live worker fails them and their slot runs again. Every test ends with
-``faults_support.assert_study_intact``.
+``ODYSSEY_FAULT_SEED`` to replay a plan: the order of the moments, the start-up delays and the
+choice among trials in training; the processes' own timing still varies). Once on an Optuna
+journal file, once on a real PostgreSQL server (``pg_support``). Killed trials stay RUNNING until
+their heartbeat (1 s here) is stale; then a live worker fails them and their slot runs again.
+Every test ends with ``faults_support.assert_study_intact``.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def run_kills(tmp_path: Path, cfg: dict[str, Any], writes: int, writers: Any) ->
     url = cfg["storage"] or default_storage_url(cfg["results_dir"])
     study = optuna.load_study(study_name="test.adding.V", storage=open_storage(url))
     workers = Workers(config, tmp_path)
-    killer = Killer(workers, study, writers)
+    killer = Killer(workers, study, writers, rng=random.Random(seed))
     started = time.monotonic()
     try:
         for index in range(WORKERS):
