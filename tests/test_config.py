@@ -66,7 +66,7 @@ def test_defaults_are_filled_from_the_schema() -> None:
     assert task["budget"]["patience"] == 15
     assert task["budget"]["optimizer"] == "sgd_nesterov"
     assert task["budget"]["clip_gradient"] is None
-    assert cfg["gradients"]["enabled"] is True and cfg["gradients"]["task"] == "adding"
+    assert cfg["gradients"]["enabled"] is True and cfg["gradients"]["tasks"] == ["adding"]
 
 
 def test_partial_values_keep_the_other_defaults() -> None:

@@ -40,6 +40,7 @@ import yaml
 from odyssey.resources import resource
 from odyssey.study.catalogue import catalogue
 from odyssey.study.models import NAME_PATTERN, Model, check_init, check_model
+from odyssey.study.probe import check_gradients
 from odyssey.study.questions import check_selection, task_models
 from odyssey.study.servers import check_schemes
 from odyssey.study.space import parse_space
@@ -228,7 +229,8 @@ def _check_alias(name: str, entry: Mapping[str, Any], known: list[str]) -> str:
 
 def _check_tasks(cfg: dict[str, Any]) -> None:
     """Task names (and aliases), task options and data paths against the tasks registry and the
-    disk; an alias's options are those of its ``task``."""
+    disk; an alias's options are those of its ``task``; the probe's ``gradients`` key
+    (:func:`odyssey.study.probe.check_gradients`: ``task`` folded into ``tasks``)."""
     known = catalogue().task_names()
     for name, entry in cfg["tasks"].items():
         kind = _check_alias(name, entry, known)
@@ -254,9 +256,10 @@ def _check_tasks(cfg: dict[str, Any]) -> None:
                 check_init(f"tasks.{name}.budget.init", entry["budget"]["init"])
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
-    grad = cfg["gradients"]
-    if grad["enabled"] and grad["task"] not in known:
-        raise _unknown("gradients.task", grad["task"], "task", known)
+    try:
+        cfg["gradients"] = check_gradients(cfg["gradients"])
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _check_models(cfg: dict[str, Any]) -> None:

@@ -1,3 +1,6 @@
+from odyssey.study.probe import probe_inputs
+
+
 rule analyse:
     """Statistics of one task from its trials table: box-plot data, Welch tests against the reference, fANOVA."""
     input:
@@ -26,17 +29,8 @@ rule gradients:
     output:
         GRADIENTS_CSV,
     params:
-        # what the probe depends on: its own section, the seed, and its task's options and budget
-        probe=canonical(
-            {
-                "gradients": config["gradients"],
-                "seed": config["seed"],
-                "task": {
-                    key: config["tasks"].get(config["gradients"]["task"], {}).get(key)
-                    for key in ("options", "budget")
-                },
-            }
-        ),
+        # what the probe depends on: its own section, the seed, and its tasks' options and budgets
+        probe=canonical(probe_inputs(config)),
     threads: config["threads_per_worker"]
     log:
         f"{LOGS}/gradients.log",

@@ -1,0 +1,100 @@
+"""Tests of odyssey.study.probe: the gradients key checked at planning, and the probe it plans."""
+
+from __future__ import annotations
+
+import pytest
+
+import tasks
+from odyssey.study.config import ConfigError, validate
+from odyssey.study.probe import PROBE_TASKS, ProbeSpec, probe_inputs
+
+SEED_STUDY = {
+    "tasks": ["adding", "temporal_order"],
+    "inits": ["paper", "forget_bias"],
+    "lags": [10, 30, 100, 300, 1000],
+    "variants": ["RNN", "GRU", "V", "NP", "CIFG", "NFG"],
+    "trials_per_lag": 4,
+    "max_epochs": 20,
+}
+
+
+def _config(gradients: dict) -> dict:
+    return {
+        "tasks": {"adding": {"options": {"lag": 30}, "budget": {"batch_size": 16}}},
+        "gradients": gradients,
+    }
+
+
+def _refused(gradients: dict) -> str:
+    with pytest.raises(ConfigError) as caught:
+        validate(_config(gradients))
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_the_seed_study_probe_validates_and_plans() -> None:
+    cfg = validate(_config(SEED_STUDY))
+    assert (
+        cfg["gradients"]["tasks"] == ["adding", "temporal_order"] and "task" not in cfg["gradients"]
+    )
+    assert validate(cfg)["gradients"] == cfg["gradients"]  # a validated config validates again
+    probe = ProbeSpec.from_config(cfg)
+    assert [t.name for t in probe.tasks] == ["adding", "temporal_order"]
+    assert probe.inits == ("paper", "forget_bias") and probe.trials_per_lag == 4
+    adding = probe.tasks[0]
+    assert "lag" not in adding.options and adding.budget.batch_size == 16
+    assert adding.budget.max_epochs == adding.budget.patience == 20
+    assert adding.budget_for("forget_bias").init == "forget_bias"
+    assert probe.tasks[1].budget.batch_size == 1  # no study entry: the paper's budget
+
+
+def test_the_old_single_task_key_still_works() -> None:
+    cfg = validate(_config({"task": "temporal_order", "lags": [10, 20]}))
+    assert cfg["gradients"]["tasks"] == ["temporal_order"] and cfg["gradients"]["inits"] == [
+        "paper"
+    ]
+    assert validate(_config({}))["gradients"]["tasks"] == ["adding"]
+    old = ProbeSpec.from_config({"gradients": {"task": "temporal_order"}})  # not validated
+    assert [t.name for t in old.tasks] == ["temporal_order"] and old.inits == ("paper",)
+
+
+@pytest.mark.parametrize(
+    ("gradients", "key", "words"),
+    [
+        ({"task": "adding", "tasks": ["adding"]}, "gradients.task", "not both"),
+        ({"tasks": []}, "gradients.tasks", "at least 1"),
+        ({"inits": []}, "gradients.inits", "at least 1"),
+        ({"inits": ["paper", "forget-bias"]}, "gradients.inits[1]", "unknown init 'forget-bias'"),
+        ({"inits": ["paper+pytorch"]}, "gradients.inits[0]", "two bases"),
+        ({"tasks": ["adding", "addng"]}, "gradients.tasks[1]", "did you mean 'adding'"),
+        ({"tasks": ["copy_memory"]}, "gradients.tasks[0]", "loss at the last step"),
+        ({"tasks": ["temporal_order"], "lags": [5, 10]}, "gradients.lags", "least lag 10"),
+        ({"tasks": ["adding", "adding"]}, "gradients.tasks", "unique"),
+    ],
+)
+def test_a_bad_key_is_one_line_naming_it(gradients: dict, key: str, words: str) -> None:
+    message = _refused(gradients)
+    assert message.startswith(f"{key}:") and words in message
+
+
+def test_a_disabled_probe_is_not_checked() -> None:
+    cfg = validate(_config({"enabled": False, "tasks": ["copy_memory"]}))
+    assert cfg["gradients"]["tasks"] == ["copy_memory"]
+
+
+def test_the_probe_tasks_are_the_registry_s_last_step_lag_tasks() -> None:
+    expected = {
+        name
+        for name in tasks.names()
+        if "lag" in tasks.options(name) and tasks.get(name, sizes=[1, 1, 1]).target_kind == "final"
+    }
+    assert set(PROBE_TASKS) == expected
+
+
+def test_inputs_name_every_task_s_entry() -> None:
+    cfg = validate(_config(SEED_STUDY))
+    inputs = probe_inputs(cfg)
+    assert set(inputs["tasks"]) == {"adding", "temporal_order"}
+    assert inputs["tasks"]["adding"]["budget"]["batch_size"] == 16
+    assert inputs["tasks"]["temporal_order"] == {"options": None, "budget": None}
