@@ -69,3 +69,45 @@ def test_profile_of_a_single_network() -> None:
     profile = gradients.gradient_profile(net, task, list(task.split("test")))
     assert profile.shape == (8,) and bool((profile > 0).all())
     assert all(p.grad is None for p in net.parameters())
+
+
+TWO_INITS = {
+    "seed": 5,
+    "gradients": {
+        "tasks": ["adding"],
+        "inits": ["paper", "forget_bias"],
+        "lags": [6, 12],
+        "variants": ["V", "NFG"],
+        "trials_per_lag": 1,
+        "max_epochs": 1,
+    },
+    "tasks": {"adding": {"options": {"sizes": {"train": 8, "valid": 4, "test": 8}}}},
+}
+
+
+def test_two_inits_end_to_end(tmp_path: Path) -> None:
+    from odyssey.analysis.long_lag import analyse_probe
+
+    frame = gradients.run_probe(ProbeSpec.from_config(TWO_INITS), tmp_path / "g.csv")
+    assert {"task", "init", "init_effective"} <= set(frame.columns)
+    assert set(frame["task"]) == {"adding"} and set(frame["lag"]) == {6, 12}
+    norms = frame[(frame["kind"] == "norm") & (frame["stage"] == "init")]
+    per = norms.groupby(["variant", "init", "lag"])["value"].apply(list)
+    # same seed, same draws: the +1 forget bias changes V's network, and leaves NFG (no forget
+    # gate) as it is, so NFG's forget_bias rows are its paper rows
+    assert per[("V", "paper", 12)] != per[("V", "forget_bias", 12)]
+    assert per[("NFG", "paper", 12)] == per[("NFG", "forget_bias", 12)]
+    applied = frame.groupby(["variant", "init"])["init_effective"].first()
+    assert (
+        applied[("V", "forget_bias")] == "forget_bias"
+        and applied[("NFG", "forget_bias")] == "paper"
+    )
+    result = analyse_probe(pd.read_csv(tmp_path / "g.csv"))
+    assert len(result["shares"]) == 2 * 2 * 2 and set(result["shares"]["trials"]) == {1}
+    assert list(result["bias"].set_index("variant")["applied"].sort_index()) == [False, True]
+
+
+def test_temporal_order_success_is_the_share_classified_right() -> None:
+    assert gradients.solved_share({"error": 0.25, "loss": 1.0}) == 0.75
+    assert gradients.solved_share({"hit_rate": 0.5, "error": 0.1}) == 0.5
+    assert gradients.solved_share({"mse": 0.1}) is None
