@@ -11,6 +11,7 @@ The planted structure (docs/contracts.md trials-table columns):
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -88,36 +89,55 @@ def make_trials(
 
 
 def make_gradient_rows(
-    variants: tuple[str, ...] = ("RNN", "GRU", "V", "NFG"), lags: tuple[int, ...] = (10, 20)
+    variants: tuple[str, ...] = ("RNN", "GRU", "V", "NFG"),
+    lags: tuple[int, ...] = (10, 20),
+    *,
+    tasks: tuple[str, ...] | None = None,
+    inits: tuple[str, ...] | None = None,
+    trials: int = 1,
 ) -> pd.DataFrame:
     """A gradient-probe table (odyssey.training.gradients.run_probe's columns) with geometric decay
-    rates."""
+    rates. Without ``tasks`` and ``inits`` it has the columns of the first probe (one task, the
+    paper's init, no ``task``/``init`` columns); with them, NFG succeeds everywhere, V succeeds at
+    the shortest lag only, and with ``forget_bias`` every gated cell but NFG at every lag."""
     rates = {"RNN": 0.6, "GRU": 0.8, "V": 0.7, "NFG": 1.02}
     rows = []
-    for variant in variants:
-        for lag in lags:
-            base = {
-                "variant": variant,
-                "lag": lag,
-                "trial": 0,
-                "seed": 1,
-                "hidden_size": 32,
-                "learning_rate": 0.01,
-                "momentum": 0.9,
-            }
-            for stage in ("init", "trained"):
-                for k in range(lag):
-                    value = rates.get(variant, 0.9) ** k
-                    rows.append({**base, "stage": stage, "kind": "norm", "k": k, "value": value})
-            hit = 0.95 if variant == "NFG" else 0.2
-            for kind, value in (
-                ("hit_rate", hit),
-                ("success", float(hit >= 0.9)),
-                ("test_metric", 0.1),
-                ("wall_time_s", 1.0),
-                ("epochs", 2.0),
-            ):
-                rows.append({**base, "stage": "trained", "kind": kind, "k": -1, "value": value})
+    for task, init, variant, lag, trial in itertools.product(
+        tasks or ("adding",), inits or ("paper",), variants, lags, range(trials)
+    ):
+        base = {
+            "variant": variant,
+            "lag": lag,
+            "trial": trial,
+            "seed": 1 + trial,
+            "hidden_size": 32,
+            "learning_rate": 0.01,
+            "momentum": 0.9,
+        }
+        if tasks or inits:
+            applied = "paper" if variant in ("NFG", "RNN") else init
+            base = {"task": task, "init": init, "init_effective": applied, **base}
+        for stage in ("init", "trained"):
+            for k in range(lag):
+                value = rates.get(variant, 0.9) ** k
+                rows.append({**base, "stage": stage, "kind": "norm", "k": k, "value": value})
+        solved = (
+            variant == "NFG"
+            or (tasks or inits)
+            and (
+                (variant == "V" and lag == min(lags))
+                or (init == "forget_bias" and variant != "RNN")
+            )
+        )
+        hit = 0.95 if solved else 0.2
+        for kind, value in (
+            ("hit_rate", hit),
+            ("success", float(hit >= 0.9)),
+            ("test_metric", 0.1),
+            ("wall_time_s", 1.0),
+            ("epochs", 2.0),
+        ):
+            rows.append({**base, "stage": "trained", "kind": kind, "k": -1, "value": value})
     frame = pd.DataFrame(rows)
     frame["note"] = "synthetic probe rows for the tests"
     return frame

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures_trials import make_gradient_rows, make_trials
+from fixtures_trials import make_trials
 
 from odyssey.analysis import stats
 from odyssey.render import figures
@@ -29,8 +29,3 @@ def test_box_figure_is_deterministic_vector_output(tmp_path: Path) -> None:
     assert first.read_bytes() == second.read_bytes()
     text = first.read_text()
     assert "<svg" in text and "dc:date" not in text
-
-
-def test_gradient_figure(tmp_path: Path) -> None:
-    svg = figures.gradients(make_gradient_rows(), tmp_path / "g")
-    assert svg.is_file() and svg.stat().st_size > 1000

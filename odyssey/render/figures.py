@@ -351,38 +351,3 @@ def cost(cost_by_task: dict[str, pd.DataFrame], stem: Path) -> Path:
             ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
     fig.tight_layout()
     return save(fig, stem)
-
-
-def gradients(frame: pd.DataFrame, stem: Path) -> Path:
-    """Vanishing gradients: norm of d loss(T) / d step T-k against k (at init and after training)
-    for the longest lag, and the success rate against the lag."""
-    norms = frame[frame["kind"] == "norm"]
-    success = frame[frame["kind"] == "hit_rate"]
-    variants = order_variants(frame["variant"].unique())
-    lag = int(norms["lag"].max()) if not norms.empty else None
-    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.2))
-    for ax, stage in zip(axes[:2], ("init", "trained"), strict=True):
-        part = norms[(norms["stage"] == stage) & (norms["lag"] == lag)]
-        for variant in variants:
-            v = part[part["variant"] == variant].groupby("k")["value"]
-            if v.ngroups == 0:
-                continue
-            med = v.median().clip(lower=1e-30)
-            ax.plot(med.index, med.to_numpy(), color=colour(variant), linewidth=1.1, label=variant)
-        ax.set_yscale("log")
-        ax.set_xlabel("k (steps back from the last)")
-        ax.set_title(f"{stage}, lag {lag}", loc="left")
-        ax.grid(color="#eeeeee", linewidth=0.6)
-    axes[0].set_ylabel("gradient norm")
-    axes[0].legend(frameon=False, ncols=2, fontsize=6)
-    for variant in variants:
-        part = success[success["variant"] == variant].groupby("lag")["value"].mean()
-        if part.empty:
-            continue
-        axes[2].plot(part.index, part.to_numpy(), marker="o", markersize=3, color=colour(variant))
-    axes[2].set_xlabel("lag")
-    axes[2].set_ylabel("test sequences solved")
-    axes[2].set_ylim(-0.05, 1.05)
-    axes[2].grid(color="#eeeeee", linewidth=0.6)
-    fig.tight_layout()
-    return save(fig, stem)
