@@ -6,7 +6,7 @@ import pytest
 
 import tasks
 from odyssey.study.config import ConfigError, validate
-from odyssey.study.probe import PROBE_TASKS, ProbeSpec, probe_inputs
+from odyssey.study.probe import PROBE_PARAMS, PROBE_TASKS, ProbeSpec, probe_inputs
 
 SEED_STUDY = {
     "tasks": ["adding", "temporal_order"],
@@ -47,6 +47,9 @@ def test_the_seed_study_probe_validates_and_plans() -> None:
     assert adding.budget.max_epochs == adding.budget.patience == 20
     assert adding.budget_for("forget_bias").init == "forget_bias"
     assert probe.tasks[1].budget.batch_size == 1  # no study entry: the paper's budget
+    assert probe.params == PROBE_PARAMS  # learning rate 0.01 by default
+    faster = ProbeSpec.from_config(validate(_config({**SEED_STUDY, "learning_rate": 0.3})))
+    assert faster.params == {**PROBE_PARAMS, "learning_rate": 0.3}
 
 
 def test_the_old_single_task_key_still_works() -> None:
@@ -71,6 +74,7 @@ def test_the_old_single_task_key_still_works() -> None:
         ({"tasks": ["copy_memory"]}, "gradients.tasks[0]", "loss at the last step"),
         ({"tasks": ["temporal_order"], "lags": [5, 10]}, "gradients.lags", "least lag 10"),
         ({"tasks": ["adding", "adding"]}, "gradients.tasks", "unique"),
+        ({"learning_rate": 0}, "gradients.learning_rate", "must be > 0"),
     ],
 )
 def test_a_bad_key_is_one_line_naming_it(gradients: dict, key: str, words: str) -> None:

@@ -2,11 +2,12 @@
 
 The probe trains every variant of ``gradients.variants`` on each long-lag task of
 ``gradients.tasks`` at each lag of ``gradients.lags`` and with each weight initialisation of
-``gradients.inits``, with fixed hyperparameters (:data:`PROBE_PARAMS`), so that the cells differ
-only in their equations (issue 13; Hochreiter & Schmidhuber 1997, reference section 6.3). A task's
-options and budget come from the study's entry for that task when it has one (its ``lag`` is
-replaced per lag, its epochs by ``gradients.max_epochs``, its ``init`` by each of
-``gradients.inits``, no time limit). :func:`odyssey.training.gradients.run_probe` runs it.
+``gradients.inits``, with fixed hyperparameters (:data:`PROBE_PARAMS`, the learning rate from
+``gradients.learning_rate``), so that the cells differ only in their equations (issue 13;
+Hochreiter & Schmidhuber 1997, reference section 6.3). A task's options and budget come from the
+study's entry for that task when it has one (its ``lag`` is replaced per lag, its epochs by
+``gradients.max_epochs``, its ``init`` by each of ``gradients.inits``, no time limit).
+:func:`odyssey.training.gradients.run_probe` runs it.
 
 :func:`check_gradients` is the planning-time check of the key (called by
 :func:`odyssey.study.config.validate`): the old single ``task`` is folded into ``tasks``, and the
@@ -31,7 +32,7 @@ PROBE_PARAMS: dict[str, Any] = {
     "momentum": 0.9,
     "input_noise": 0.0,
 }
-"""Fixed hyperparameters of every probe trial."""
+"""Fixed hyperparameters of every probe trial (the learning rate: ``gradients.learning_rate``)."""
 
 DEFAULT_TASK = "adding"
 """The probe's task when the config names none."""
@@ -79,6 +80,7 @@ class ProbeSpec:
             trials_per_lag=int(gcfg.get("trials_per_lag", 1)),
             seed=int(cfg.get("seed", 0)),
             inits=tuple(gcfg.get("inits", ["paper"])),
+            params={**PROBE_PARAMS, "learning_rate": float(gcfg.get("learning_rate", 0.01))},
         )
 
 
