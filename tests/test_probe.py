@@ -75,6 +75,14 @@ def test_the_old_single_task_key_still_works() -> None:
         ({"tasks": ["temporal_order"], "lags": [5, 10]}, "gradients.lags", "least lag 10"),
         ({"tasks": ["adding", "adding"]}, "gradients.tasks", "unique"),
         ({"learning_rate": 0}, "gradients.learning_rate", "must be > 0"),
+        ({"batch_size": 0}, "gradients.batch_size", "must be >= 1"),
+        ({"options": {"temporal_order": {}}}, "gradients.options.temporal_order", "not a task"),
+        ({"options": {"adding": {"lag": 50}}}, "gradients.options.adding.lag", "sets the lag"),
+        (
+            {"options": {"adding": {"sizes": {"train": 0}}}},
+            "gradients.options.adding.sizes",
+            "not allowed",
+        ),
     ],
 )
 def test_a_bad_key_is_one_line_naming_it(gradients: dict, key: str, words: str) -> None:
@@ -102,3 +110,12 @@ def test_inputs_name_every_task_s_entry() -> None:
     assert set(inputs["tasks"]) == {"adding", "temporal_order"}
     assert inputs["tasks"]["adding"]["budget"]["batch_size"] == 16
     assert inputs["tasks"]["temporal_order"] == {"options": None, "budget": None}
+
+
+def test_probe_options_and_batch_size_size_it_without_a_study_entry() -> None:
+    sizes = {"train": 64, "valid": 16, "test": 16}
+    gradients = {**SEED_STUDY, "options": {"temporal_order": {"sizes": sizes}}, "batch_size": 8}
+    probe = ProbeSpec.from_config(validate(_config(gradients)))
+    adding, order = probe.tasks
+    assert order.options == {"sizes": sizes} and order.budget.batch_size == 8
+    assert adding.options == {} and adding.budget.batch_size == 8  # over the entry's 16

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import jsonschema
+
 from odyssey.study.budget import Budget
 from odyssey.study.catalogue import catalogue
 from odyssey.study.models import check_init
@@ -92,12 +94,16 @@ def probe_task_names(gcfg: Mapping[str, Any]) -> list[str]:
 
 
 def probe_task(cfg: Mapping[str, Any], name: str, epochs: int) -> ProbeTask:
-    """Task ``name`` of the probe: the study's options and budget for it, if any, with ``epochs``
-    epochs (patience as long), no time limit, and the lag left to the probe."""
+    """Task ``name`` of the probe: the study's options and budget for it, if any, under
+    ``gradients.options[name]`` and ``gradients.batch_size``, with ``epochs`` epochs (patience as
+    long), no time limit, and the lag left to the probe."""
+    gcfg = cfg.get("gradients") or {}
     entry = (cfg.get("tasks") or {}).get(name) or {}
-    options = dict(entry.get("options") or {})
+    options = {**(entry.get("options") or {}), **((gcfg.get("options") or {}).get(name) or {})}
     options.pop("lag", None)
     budget = dict(entry.get("budget") or {})
+    if gcfg.get("batch_size") is not None:
+        budget["batch_size"] = int(gcfg["batch_size"])
     budget["max_epochs"] = epochs
     budget["patience"] = epochs
     budget.pop("time_limit_s", None)
@@ -140,7 +146,29 @@ def check_gradients(gcfg: Mapping[str, Any]) -> dict[str, Any]:
         check_probe_task(where, name, out.get("lags", []))
     for index, init in enumerate(out.get("inits", ["paper"])):
         check_init(f"gradients.inits[{index}]", init)
+    for name, options in (out.get("options") or {}).items():
+        check_probe_options(f"gradients.options.{name}", name, out["tasks"], options)
     return out
+
+
+def check_probe_options(
+    where: str, name: str, names: list[str], options: Mapping[str, Any]
+) -> None:
+    """One line at ``where`` unless ``name`` is a probe task and each option one it accepts (not
+    ``lag``), with a value its rule allows (``tasks.option_rules``)."""
+    if name not in names:
+        raise ValueError(f"{where}: {name!r} is not a task of gradients.tasks ({', '.join(names)})")
+    accepted = [option for option in catalogue().tasks[name] if option != "lag"]
+    for option, value in options.items():
+        if option not in accepted:
+            raise ValueError(
+                f"{where}.{option}: not an option of the probe's {name} (accepted: "
+                f"{', '.join(accepted)}; the probe sets the lag from gradients.lags)"
+            )
+        rule = catalogue().rules.get(name, {}).get(option, {})
+        errors = list(jsonschema.Draft202012Validator(rule).iter_errors(value))
+        if errors:
+            raise ValueError(f"{where}.{option}: {value!r} is not allowed ({errors[0].message})")
 
 
 def check_probe_task(where: str, name: str, lags: list[int]) -> None:
