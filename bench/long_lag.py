@@ -22,6 +22,8 @@ sequences, batch 16), written to ``bench/long_lag.json`` and summarised in
    (``odyssey.training.gradients.gradient_profile``) of each cell and init at hidden sizes 32 and
    100, over 64 test sequences at lag 30 and 5 seeds: the norm reaching k = 25 steps back over the
    last step's (geometric mean over seeds) and its per-step factor (its 25th root);
+6. ``estimate`` (``--estimate COST.json --cost CONFIG``): the CPU seconds of the probe of CONFIG
+   from a ``cost`` table (:func:`estimate`).
 5. ``cost`` (``--cost CONFIG``): the probe of a config (its ``gradients`` key, tasks, options and
    budgets) run for ``--epochs`` epochs at ``--lags`` with one trial and the paper init, the
    seconds of each trial (training, evaluation and both gradient profiles) per epoch, so that a
@@ -222,6 +224,37 @@ def cost(config: Path, lags: list[int], epochs: int) -> list[dict[str, Any]]:
     return rows
 
 
+def estimate(measured: Path, config: Path, measured_train: int = 256) -> dict[str, Any]:
+    """CPU seconds of the probe of ``config`` from a ``cost`` table: a trial of E epochs costs
+    E times the measured seconds per epoch (its fixed part, the two gradient profiles and the test
+    evaluation, spread over the measured epochs: an upper bound), interpolated linearly in the
+    lag between the measured lags and scaled by the training split; times the trials and the
+    inits that act on the cell (``forget_bias`` leaves NFG and RNN unchanged: one run)."""
+    import numpy as np
+    import yaml
+
+    from odyssey.study.config import validate
+    from odyssey.study.probe import ProbeSpec
+    from odyssey.training.gradients import effective_init
+
+    rows = json.loads(measured.read_text(encoding="utf-8"))["cost"]
+    rate = {(r["task"], r["variant"], r["lag"]): r["wall_s"] / r["epochs"] for r in rows}
+    probe = ProbeSpec.from_config(validate(yaml.safe_load(config.read_text(encoding="utf-8"))))
+    total, parts = 0.0, {}
+    for spec in probe.tasks:
+        train = tasks.get(spec.name, lag=probe.lags[0], **spec.options).sizes["train"]
+        for variant in probe.variants:
+            lags = sorted(lag for (t, v, lag) in rate if (t, v) == (spec.name, variant))
+            per_epoch = [rate[(spec.name, variant, lag)] for lag in lags]
+            runs = len({effective_init(variant, init) for init in probe.inits})
+            for lag in probe.lags:
+                epoch = float(np.interp(lag, lags, per_epoch)) * train / measured_train
+                seconds = spec.budget.max_epochs * epoch * runs * probe.trials_per_lag
+                parts[f"{spec.name}/{variant}/{lag}"] = round(seconds, 1)
+                total += seconds
+    return {"total_s": round(total, 1), "parts_s": parts}
+
+
 def main() -> None:
     """Run both measurements and write the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -239,12 +272,18 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=HERE.parent / "config" / "config.yaml")
     parser.add_argument("--cost", type=Path, help="a config whose probe to time")
     parser.add_argument("--profile", action="store_true", help="gradient profiles at init")
+    parser.add_argument("--estimate", type=Path, help="a cost table to size --cost CONFIG by")
     parser.add_argument("--lags", nargs="+", type=int, default=[10, 100])
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.profile:
         rows = profiles(args.cells, args.inits)
         args.out.write_text(json.dumps({"profile": rows}, indent=1), encoding="utf-8")
+        return
+    if args.estimate:
+        result = estimate(args.estimate, args.cost)
+        print(json.dumps(result["total_s"]))
+        args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
         return
     if args.cost:
         rows = cost(args.cost, args.lags, args.epochs)
