@@ -24,7 +24,7 @@ def test_tpe_with_median_pruner_and_qmc(tmp_path: Path) -> None:
     url = default_storage_url(tmp_path)
     spec = StudySpec.from_config(cfg, "adding", "V")
     qmc = StudySpec.from_config({**cfg, "sweep": {**cfg["sweep"], "sampler": "qmc"}}, "adding", "V")
-    qmc = StudySpec(**{**qmc.__dict__, "variant": "NP"})
+    qmc = StudySpec(**{**qmc.__dict__, "variant": "NP", "model": None})  # NP's plain model
     init_storage([spec, qmc], Locations(url))
     assert run_worker(spec, Locations(url)) == 4
     assert run_worker(qmc, Locations(url)) == 4
