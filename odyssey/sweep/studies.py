@@ -83,11 +83,15 @@ def ensure_parent_run(
     study: optuna.Study, attrs: Mapping[str, Any], spec: StudySpec, task: Any, tracker: Any
 ) -> None:
     """The study's MLflow parent run: created once (per tracking store), reopened when the study
-    got more trials than it has finished. ``attrs`` are the study's attributes before this init."""
+    got more trials than it has finished, created anew when the recorded one is not in this store
+    (a fresh clone resuming from a committed journal starts a new MLflow store under the same URI).
+    ``attrs`` are the study's attributes before this init."""
     from odyssey.sweep.tracking import experiment_name, model_tags
 
     experiment_id = tracker.ensure_experiment(experiment_name(spec.study, spec.task))
-    if attrs.get("mlflow_parent_run_id") is None or attrs.get("mlflow_uri") != tracker.uri:
+    recorded = attrs.get("mlflow_parent_run_id")
+    status = tracker.run_status(recorded) if attrs.get("mlflow_uri") == tracker.uri else None
+    if recorded is None or status is None:
         parent = tracker.create_parent(
             experiment_id,
             spec.name,
@@ -109,9 +113,9 @@ def ensure_parent_run(
         study.set_user_attr("mlflow_uri", tracker.uri)
     elif (
         len(finished_slots(study.get_trials(deepcopy=False), spec.n_trials)) < spec.n_trials
-        and tracker.run_status(attrs["mlflow_parent_run_id"]) != "RUNNING"
+        and status != "RUNNING"
     ):  # the study got more trials: its parent run is running again
-        tracker.reopen(attrs["mlflow_parent_run_id"], {"n_trials": spec.n_trials})
+        tracker.reopen(recorded, {"n_trials": spec.n_trials})
 
 
 def first_difference(old: str, new: str) -> str:
