@@ -63,3 +63,32 @@ def test_a_finished_trial_without_a_run_gets_one_from_its_record(tmp_path: Path)
     assert run.info.status == "FINISHED" and run.data.tags["trial"] == "0"
     assert run.data.tags["optuna_trial_number"] == str(trial.number)
     assert run.data.params["hidden_size"] == "8" and run.data.metrics["test_metric"] == 0.6
+
+
+def test_a_rebuilt_run_has_the_params_and_model_tags_of_the_worker_s_run(tmp_path: Path) -> None:
+    """The run collect makes from a record names the same params and model as the run the
+    worker would have written (provenance tags aside: they are the record's, not this host's)."""
+    from engine_support import init_config, study_trials, work
+
+    from odyssey.study.locations import resolve_tracking_uri
+    from odyssey.sweep.tracking import Tracker
+
+    cfg = tiny_config(tmp_path, n_trials=1)
+    init_config(cfg)
+    work(cfg, "adding", "V")
+    tracker = Tracker(resolve_tracking_uri(None, tmp_path))
+    (written,) = [
+        r
+        for r in tracker.client.search_runs([tracker.ensure_experiment("test.adding")])
+        if "mlflow.parentRunId" in r.data.tags
+    ]
+    experiment = tracker.ensure_experiment("rebuilt")
+    parent = tracker.create_parent(experiment, "study", {})
+    spec = StudySpec.from_config(cfg, "adding", "V")
+    assert settle_runs(tracker, experiment, parent, study_trials(cfg), spec=spec) == 1
+    (rebuilt,) = tracker.client.search_runs([experiment], f"tags.mlflow.parentRunId = '{parent}'")
+    assert rebuilt.data.params == written.data.params
+    assert any(k.startswith("model.") for k in rebuilt.data.params)
+    for key in ("model", "cell", "bidirectional", "num_layers", "frontend", "init", "trial"):
+        assert rebuilt.data.tags[key] == written.data.tags[key], key
+    assert rebuilt.data.metrics["test_metric"] == written.data.metrics["test_metric"]

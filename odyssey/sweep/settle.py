@@ -21,7 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from odyssey.study.spec import StudySpec
 from odyssey.sweep.slots import FINISHED, finished_slots
-from odyssey.sweep.tracking import record_metrics, trial_tags
+from odyssey.sweep.tracking import model_tags, record_metrics, run_params, trial_tags
 
 LOG = logging.getLogger("odyssey.sweep.settle")
 
@@ -98,10 +98,14 @@ def create(
         seed=record["seed"],
         provenance=record.get("provenance", {}),
     )
+    shape = record.get("architecture")
+    tags.update(model_tags(spec.variant, shape or {}))
     tags = {**{k: str(v) for k, v in tags.items()}, "mlflow.parentRunId": parent_run_id}
     name = f"{spec.variant}-trial-{slot:04d}"
     run = tracker.client.create_run(experiment_id, run_name=name, tags=tags)
-    params = [Param(k, str(v)) for k, v in record["params"].items()]
+    searched = trial.params.get("one_minus_momentum", 1.0 - record["params"]["momentum"])
+    values = run_params(record["params"], searched, record.get("budget", {}), shape)
+    params = [Param(k, str(v)) for k, v in values.items()]
     tracker.client.log_batch(run.info.run_id, params=params)
     finish(tracker, run.info.run_id, trial, record)
 

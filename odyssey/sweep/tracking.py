@@ -337,6 +337,24 @@ def model_tags(name: str, shape: Mapping[str, Any]) -> dict[str, Any]:
     return tags
 
 
+def run_params(
+    params: Mapping[str, Any],
+    one_minus_momentum: float,
+    budget: Mapping[str, Any],
+    shape: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The params of a trial's MLflow run: its training parameters (``params``, as
+    ``space.trial_params`` gives them), ``one_minus_momentum`` as searched, the budget as
+    ``budget.*`` and the model's shape as ``model.*`` (records older than the models axis have
+    no shape)."""
+    return {
+        **params,
+        "one_minus_momentum": one_minus_momentum,
+        **{f"budget.{k}": v for k, v in budget.items()},
+        **{f"model.{k}": v for k, v in (shape or {}).items()},
+    }
+
+
 def record_metrics(record: Mapping[str, Any]) -> dict[str, Any]:
     """The final metrics of a trial record (a :meth:`TrialRecord.to_dict`).
 

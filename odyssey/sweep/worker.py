@@ -306,7 +306,7 @@ class Worker:
             self.run.end(status, {"state": "FAIL"})
 
     def _start_run(self, claimed: FrozenTrial, raw: Mapping[str, Any], seed: int) -> Any:
-        from odyssey.sweep.tracking import model_tags, trial_tags
+        from odyssey.sweep.tracking import model_tags, run_params, trial_tags
         from odyssey.training import provenance
 
         if self.tracker is None or not self.attrs.get("mlflow_experiment_id"):
@@ -323,12 +323,9 @@ class Worker:
         )
         shape = architecture(self.task, spec.architecture, spec.budget.init)
         tags.update(model_tags(spec.variant, shape))
-        params = {
-            **trial_params(raw),
-            "one_minus_momentum": raw["one_minus_momentum"],
-            **{f"budget.{k}": v for k, v in spec.budget.to_dict().items()},
-            **{f"model.{k}": v for k, v in shape.items()},
-        }
+        params = run_params(
+            trial_params(raw), raw["one_minus_momentum"], spec.budget.to_dict(), shape
+        )
 
         def remember(run_id: str) -> None:  # so that a stale trial's run can be ended as KILLED
             with contextlib.suppress(UpdateFinishedTrialError):  # a trial that already ended
