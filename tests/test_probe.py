@@ -119,3 +119,27 @@ def test_probe_options_and_batch_size_size_it_without_a_study_entry() -> None:
     adding, order = probe.tasks
     assert order.options == {"sizes": sizes} and order.budget.batch_size == 8
     assert adding.options == {} and adding.budget.batch_size == 8  # over the entry's 16
+
+
+def test_the_probe_optimizer_overrides_a_study_entry_s() -> None:
+    """A probe task that is also a study with Adam (the seed study's temporal order) runs the
+    probe's SGD rate under SGD when ``gradients.optimizer`` says so; null keeps the entry's."""
+    cfg = _config(SEED_STUDY)
+    cfg["tasks"]["adding"]["budget"]["optimizer"] = "adam"
+    kept = ProbeSpec.from_config(validate(cfg))
+    assert kept.tasks[0].budget.optimizer == "adam"
+    assert kept.tasks[1].budget.optimizer == "sgd_nesterov"  # no entry: the paper's
+    cfg["gradients"] = {**SEED_STUDY, "optimizer": "sgd_nesterov"}
+    probe = ProbeSpec.from_config(validate(cfg))
+    assert [t.budget.optimizer for t in probe.tasks] == ["sgd_nesterov", "sgd_nesterov"]
+    assert _refused({**SEED_STUDY, "optimizer": "rmsprop"}).count("optimizer") >= 1
+
+
+def test_the_committed_seed_config_probes_every_task_with_one_sgd_rate() -> None:
+    from pathlib import Path
+
+    from odyssey.study.config import load
+
+    probe = ProbeSpec.from_config(load(Path(__file__).parents[1] / "config" / "seed.yaml"))
+    assert {t.budget.optimizer for t in probe.tasks} == {"sgd_nesterov"}
+    assert {t.budget.batch_size for t in probe.tasks} == {16} and probe.lags == (10, 30, 100)

@@ -95,8 +95,8 @@ def probe_task_names(gcfg: Mapping[str, Any]) -> list[str]:
 
 def probe_task(cfg: Mapping[str, Any], name: str, epochs: int) -> ProbeTask:
     """Task ``name`` of the probe: the study's options and budget for it, if any, under
-    ``gradients.options[name]`` and ``gradients.batch_size``, with ``epochs`` epochs (patience as
-    long), no time limit, and the lag left to the probe."""
+    ``gradients.options[name]``, ``gradients.batch_size`` and ``gradients.optimizer``, with
+    ``epochs`` epochs (patience as long), no time limit, and the lag left to the probe."""
     gcfg = cfg.get("gradients") or {}
     entry = (cfg.get("tasks") or {}).get(name) or {}
     options = {**(entry.get("options") or {}), **((gcfg.get("options") or {}).get(name) or {})}
@@ -104,6 +104,8 @@ def probe_task(cfg: Mapping[str, Any], name: str, epochs: int) -> ProbeTask:
     budget = dict(entry.get("budget") or {})
     if gcfg.get("batch_size") is not None:
         budget["batch_size"] = int(gcfg["batch_size"])
+    if gcfg.get("optimizer") is not None:
+        budget["optimizer"] = str(gcfg["optimizer"])
     budget["max_epochs"] = epochs
     budget["patience"] = epochs
     budget.pop("time_limit_s", None)
