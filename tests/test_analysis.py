@@ -100,3 +100,28 @@ def test_missing_columns_are_reported(tmp_path: Path) -> None:
     make_trials(n=2).drop(columns=["test_metric"]).to_csv(tmp_path / "t.csv", index=False)
     with pytest.raises(ValueError, match="test_metric"):
         analyse_task(tmp_path / "t.csv", tmp_path / "out", quick=False)
+
+
+def test_the_configured_reference_gets_its_own_fanova_scope(tmp_path: Path) -> None:
+    """A models study (the seed study: LSTM, GRU, ...) gets the fANOVA of its reference model
+    beside the pooled one, as the paper's studies get V's; its curves and surfaces go with it,
+    and the report's importance figures draw it."""
+    from odyssey.render.formatting import Output
+    from odyssey.render.report import load_analysis
+    from odyssey.render.sections.importance import importance_section
+
+    trials = make_trials(n=40, variants=("V", "GRU"))
+    trials["variant"] = trials["variant"].replace({"V": "LSTM"})
+    trials.to_csv(tmp_path / "t.csv", index=False)
+    result = analyse_task(tmp_path / "t.csv", tmp_path / "out", quick=False, reference="LSTM")
+    assert set(result["fanova"]) == {"pooled", "LSTM"}
+    own = result["fanova"]["LSTM"]
+    assert own["status"] == "ok" and own["n"] == 40 and result["fanova"]["pooled"]["n"] == 80
+    shares = pd.read_csv(tmp_path / "out" / "fanova_shares.csv")
+    curves = pd.read_csv(tmp_path / "out" / "fanova_marginals.csv")
+    surfaces = json.loads((tmp_path / "out" / "fanova_surfaces.json").read_text())
+    assert set(shares["scope"]) == set(curves["scope"]) == set(surfaces) == {"pooled", "LSTM"}
+    section = importance_section(load_analysis(tmp_path / "out"), Output(tmp_path / "report"))
+    assert section["shown"]
+    marginals = (tmp_path / "report" / section["marg_fig"]).read_text()
+    assert marginals.count("LSTM") >= 1  # the reference's curve is drawn and labelled

@@ -180,7 +180,7 @@ def analyse_task(
     per_variant = {v: int((done["variant"] == v).sum()) for v in variants}
     top_k = {v: int((top["variant"] == v).sum()) for v in variants}
     caveats, reliable = find_caveats(quick, per_variant, top_k, done, reference)
-    fanova = _importance(done, variants, search_space, out_dir)
+    fanova = _importance(done, variants, search_space, out_dir, reference)
     for scope, res in fanova.items():
         if res["status"] != "ok":
             caveats.append(f"fANOVA ({scope}): {res.get('reason', res['status'])}.")
@@ -246,17 +246,23 @@ def _variant_tables(
 
 
 def _importance(
-    done: pd.DataFrame, variants: list[str], search_space: dict | None, out_dir: Path
+    done: pd.DataFrame,
+    variants: list[str],
+    search_space: dict | None,
+    out_dir: Path,
+    reference: str = stats.REFERENCE,
 ) -> dict[str, dict]:
-    """The fANOVA of all variants pooled and of V alone; its shares, curves and surfaces files."""
+    """The fANOVA of all variants pooled and of the reference model alone (V in the paper's
+    Fig. 4 and 5; the config's ``reference``, e.g. the seed study's LSTM), keyed by its name; its
+    shares, curves and surfaces files."""
     share_rows: list[dict] = []
     curves: list[pd.DataFrame] = []
     surfaces: dict[str, Any] = {}
     fanova = {"pooled": fanova_scope(done, "pooled", share_rows, curves, surfaces, search_space)}
-    if stats.REFERENCE in variants:
-        fanova["V"] = fanova_scope(
-            done[done["variant"] == stats.REFERENCE],
-            "V",
+    if reference in variants:
+        fanova[reference] = fanova_scope(
+            done[done["variant"] == reference],
+            reference,
             share_rows,
             curves,
             surfaces,

@@ -171,7 +171,8 @@ def variant_boxes(
 def fanova_shares(shares: pd.DataFrame, optuna: dict[str, dict[str, float]], stem: Path) -> Path:
     """Variance shares (the paper's Fig. 5 pies as bars): main effects, pairs, higher order.
 
-    One group of bars per scope (pooled, V). Diamonds mark Optuna's main effects rescaled to our sum
+    One group of bars per scope (pooled, and the reference model: V, or the config's
+    ``reference``). Diamonds mark Optuna's main effects rescaled to our sum
     of main effects (the cross-check).
     """
     scopes = list(dict.fromkeys(shares["scope"]))
@@ -179,7 +180,7 @@ def fanova_shares(shares: pd.DataFrame, optuna: dict[str, dict[str, float]], ste
     labels = [term_label(t) for t in terms]
     fig, ax = plt.subplots(figsize=(6.6, 2.6))
     width = 0.8 / max(1, len(scopes))
-    greys = {"pooled": "#9e9e9e", "V": colour("V")}
+    greys = {"pooled": "#9e9e9e"}
     for s_index, scope in enumerate(scopes):
         part = shares[shares["scope"] == scope].set_index("term").reindex(terms)
         pos = np.arange(len(terms)) + (s_index - (len(scopes) - 1) / 2) * width
@@ -188,7 +189,7 @@ def fanova_shares(shares: pd.DataFrame, optuna: dict[str, dict[str, float]], ste
             100 * part["share"].to_numpy(),
             width=width,
             yerr=100 * part["std"].to_numpy(),
-            color=greys.get(scope, "#555555"),
+            color=greys.get(scope) or colour(scope),
             label=f"{scope} (ours)",
             error_kw={"linewidth": 0.6},
         )
@@ -222,16 +223,18 @@ def term_label(term: str) -> str:
 
 def marginals(curves: pd.DataFrame, metric_label: str, stem: Path) -> Path:
     """Predicted test metric against each hyperparameter (the paper's Fig. 4), band = 1 std over
-    trees; pooled scope in grey, V in its colour. Dashed green, right axis: the predicted training
-    time per trial (V's forest where V has one, else the pooled one), as in the paper."""
+    trees; pooled scope in grey, the reference model's (V, or the config's ``reference``) in its
+    colour. Dashed green, right axis: the predicted training time per trial (the reference's
+    forest where it has one, else the pooled one), as in the paper."""
     if "target" not in curves:
         curves = curves.assign(target="test_metric")
     fig, axes = plt.subplots(1, 4, figsize=(6.8, 1.9), sharey=True)
     timed = curves[curves["target"] == "wall_time_s"]
-    time_scope = "V" if (timed["scope"] == "V").any() else "pooled"
+    own = [s for s in dict.fromkeys(curves["scope"]) if s != "pooled"][:1]  # the reference's
+    time_scope = own[0] if own and (timed["scope"] == own[0]).any() else "pooled"
     twins = []
     for ax, dim in zip(axes, fa.DIMENSIONS, strict=True):
-        for scope, col in (("pooled", "#7f7f7f"), ("V", colour("V"))):
+        for scope, col in [("pooled", "#7f7f7f")] + [(s, colour(s)) for s in own]:
             part = curves[
                 (curves["scope"] == scope)
                 & (curves["hyperparameter"] == dim.key)

@@ -33,7 +33,8 @@ def importance_section(loaded: dict, out: Output) -> dict[str, Any]:
         out.figures / f"{task}_fanova_shares",
     )
     marg_fig = figures.marginals(loaded["curves"], label, out.figures / f"{task}_marginals")
-    inter_scope = "V" if "V" in scopes and scopes["V"]["status"] == "ok" else "pooled"
+    own = [s for s, r in scopes.items() if s != "pooled" and r["status"] == "ok"]  # the reference
+    inter_scope = own[0] if own else "pooled"
     if inter_scope not in loaded["surfaces"]:
         inter_scope = next(iter(loaded["surfaces"]))
     inter_fig = figures.interactions(
