@@ -83,9 +83,10 @@ def render_datasheet(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> st
         "",
         f"Exported by `odyssey export` from {meta['source']} (the raw record of the sweep); "
         "each row is the trial's full record as the worker stored it. Code commits of the "
-        f"trials: {', '.join(c[:7] for c in meta['git_commits']) or 'none'}. Trial k of a "
-        "(task, cell) has the same hyperparameters for every cell (random search drawn up front "
-        "from the root seed).",
+        f"trials: {', '.join(c[:7] for c in meta['git_commits']) or 'none'}. With the random "
+        "sampler (the paper's search), trial k of a (task, cell) study always has the same "
+        "hyperparameters, drawn up front from the root seed, the task, the cell and k (a re-run "
+        "slot draws the same set; two cells draw independent sets).",
         "",
         *[
             line
