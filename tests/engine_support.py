@@ -28,7 +28,8 @@ TINY_TASK = {"lag": 10, "sizes": {"train": 24, "valid": 12, "test": 12}}
 
 
 def tiny_config(results_dir: Path, **overrides: Any) -> dict[str, Any]:
-    """A validated config for one tiny adding-task study per variant (seconds per trial)."""
+    """A validated config for one tiny adding-task study per variant (seconds per trial); with
+    ``models=``, per model (the models replace the default variants)."""
     from odyssey.study import config
 
     budget = {"max_epochs": 3, "patience": 2}
@@ -58,6 +59,8 @@ def tiny_config(results_dir: Path, **overrides: Any) -> dict[str, Any]:
     }
     sweep = overrides.pop("sweep", {})
     cfg["sweep"].update(sweep)
+    if "models" in overrides:
+        del cfg["variants"]
     cfg.update(overrides)
     return config.validate(cfg, env={})
 

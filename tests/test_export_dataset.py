@@ -1,5 +1,6 @@
 """Tests of odyssey.export.dataset (and `odyssey export`): a generated study's storage to the
-Parquet dataset and back, the same bytes every time."""
+Parquet dataset and back, the same bytes every time; a study of two models that share a cell,
+swept by the real workers, keeps each model's name and shape apart from the cell."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from dataset_support import write_study
+from engine_support import init_config, tiny_config, work
 
 from odyssey.cli import main
 from odyssey.export.dataset import export_study
@@ -33,6 +35,7 @@ def test_round_trip_gives_back_every_row(study: dict, tmp_path: Path) -> None:
     frame = read_dataset(tmp_path)
     assert list(frame.columns) == list(NAMES) and len(frame) == 12
     assert frame.groupby("cell").size().to_dict() == {"GRU": 6, "V": 6}
+    assert (frame["model"] == frame["cell"]).all()  # plain variants: the model is the cell
     assert frame.attrs["odyssey"]["schema_version"] == SCHEMA_VERSION
     assert frame.loc[0, "curve_valid_metric"] == expected[0]["curve_valid_metric"]
 
@@ -43,7 +46,7 @@ def test_metadata_states_the_study_settings(study: dict, tmp_path: Path) -> None
     )
     entry = meta["tasks"]["adding"]
     assert meta["study"] == "test" and meta["git_commits"] == ["0123abc"]
-    assert entry["cells"] == ["V", "GRU"] and entry["rows"] == 12 and entry["n_trials"] == 6
+    assert entry["models"] == ["V", "GRU"] and entry["rows"] == 12 and entry["n_trials"] == 6
     assert entry["search_space"]["learning_rate"]["low"] == 1e-6
     assert entry["metric_name"] == "mse" and meta["source"] == "Optuna journal journal.log"
     assert (tmp_path / "DATASHEET.md").is_file()
@@ -61,3 +64,34 @@ def test_cli_export(study: dict, tmp_path: Path, capsys) -> None:
     assert main(["export", "--config", str(config), "--out", str(tmp_path / "ds")]) == 0
     assert json.loads(capsys.readouterr().out)["rows"] == {"adding": 12}
     assert len(read_rows(tmp_path / "ds")) == 12
+
+
+MODELS = {"LSTM": {"cell": "V"}, "BiLSTM": {"cell": "V", "bidirectional": True}}
+
+
+@pytest.fixture(scope="module")
+def two_models(tmp_path_factory) -> dict:
+    """Two trials each of LSTM and BiLSTM (both cell V) on the tiny adding task, run by the real
+    worker (no MLflow)."""
+    cfg = tiny_config(
+        tmp_path_factory.mktemp("models"), n_trials=2, models=MODELS, tracking_uri="none"
+    )
+    init_config(cfg)
+    for name in MODELS:
+        assert work(cfg, "adding", name) == 2
+    return cfg
+
+
+def test_models_sharing_a_cell_are_told_apart(two_models: dict, tmp_path: Path) -> None:
+    specs, where = specs_from_config(two_models), Locations.from_config(two_models)
+    frame = read_dataset(export_study(specs, where, tmp_path))
+    assert frame.groupby("model").size().to_dict() == {"BiLSTM": 2, "LSTM": 2}
+    assert set(frame["cell"]) == {"V"}  # the cell trained, not the model's name
+    shapes = {m: json.loads(a) for m, a in zip(frame["model"], frame["architecture"], strict=True)}
+    lstm = {"cell": "V", "bidirectional": False, "num_layers": 1, "frontend": None, "init": "paper"}
+    assert shapes == {"LSTM": lstm, "BiLSTM": {**lstm, "bidirectional": True}}
+    assert frame.attrs["odyssey"]["tasks"]["adding"]["models"] == ["LSTM", "BiLSTM"]
+    assert (
+        "finished trials of 2 per model (LSTM 2, BiLSTM 2)"
+        in (tmp_path / "DATASHEET.md").read_text()
+    )

@@ -1,7 +1,7 @@
 """Export a study from its Optuna storage to a versioned trials dataset and its data sheet.
 
 ``export_study(specs, locations, out_dir)`` writes ``out_dir/trials.parquet`` (one row per
-finished trial of every (task, cell) study, the columns of :mod:`odyssey.export.schema`, the
+finished trial of every (task, model) study, the columns of :mod:`odyssey.export.schema`, the
 study's settings in the file's metadata) and ``out_dir/DATASHEET.md`` beside it
 (:mod:`odyssey.export.datasheet`). It reads the same finished slots as the trials table
 (:func:`odyssey.sweep.collect.finished_trials`), so a re-run trial appears once. The same storage
@@ -38,13 +38,14 @@ def _source(url: str) -> str:
 def study_metadata(
     specs: Sequence[StudySpec], rows: Sequence[dict[str, Any]], storage_url: str
 ) -> dict[str, Any]:
-    """The dataset's metadata: schema version, study, source, and per task its settings."""
+    """The dataset's metadata: schema version, study, source, and per task its settings, with
+    ``models`` the names of its studies' models (the architecture axis; plain variants: cells)."""
     tasks: dict[str, Any] = {}
     for spec in specs:
         entry = tasks.setdefault(
             spec.task,
             {
-                "cells": [],
+                "models": [],
                 "n_trials": spec.n_trials,
                 "rows": 0,
                 "task_options": portable_options(spec.task_options),
@@ -55,7 +56,7 @@ def study_metadata(
                 "budget": spec.budget.to_dict(),
             },
         )
-        entry["cells"].append(spec.variant)
+        entry["models"].append(spec.variant)
     for row in rows:
         tasks[row["task"]]["rows"] += 1
         tasks[row["task"]].setdefault("metric_name", row["metric_name"])
@@ -87,7 +88,7 @@ def export_study(specs: Sequence[StudySpec], locations: Locations, out_dir: str 
     Raises ValueError (one line) for no studies, or a study missing from the storage.
     """
     if not specs:
-        raise ValueError("export: the config names no studies (tasks x variants is empty)")
+        raise ValueError("export: the config names no studies (tasks x models is empty)")
     rows = [
         trial_row(spec, slot, trial)
         for spec, slot, trial in finished_trials(specs, locations.storage_url)

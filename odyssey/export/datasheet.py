@@ -2,7 +2,7 @@
 
 After Gebru et al., "Datasheets for Datasets" (CACM 2021), cut to what a results dataset needs:
 what a row is, every column with its type and unit (from :mod:`odyssey.export.schema`), how the
-rows were made (study, search space, budget, sampler, seed, cells and trial counts, the code's
+rows were made (study, search space, budget, sampler, seed, models and trial counts, the code's
 commits), how to read it, and the licences: the dataset's own and that of the data the networks
 were trained on (the dataset holds no example of that data, only results).
 """
@@ -50,13 +50,13 @@ def _columns_table() -> list[str]:
 
 
 def _task_section(task: str, entry: dict[str, Any], rows: Sequence[dict[str, Any]]) -> list[str]:
-    counts = Counter(row["cell"] for row in rows if row["task"] == task)
-    cells = ", ".join(f"{cell} {counts.get(cell, 0)}" for cell in entry["cells"])
+    counts = Counter(row["model"] for row in rows if row["task"] == task)
+    models = ", ".join(f"{model} {counts.get(model, 0)}" for model in entry["models"])
     cost = sum(row["wall_time_s"] for row in rows if row["task"] == task) / 3600
     return [
         f"### {task}",
         "",
-        f"- rows: {entry['rows']} finished trials of {entry['n_trials']} per cell ({cells})",
+        f"- rows: {entry['rows']} finished trials of {entry['n_trials']} per model ({models})",
         f"- metric: `{entry.get('metric_name', '?')}` ({entry.get('metric_direction', '?')})",
         f"- task options: `{json.dumps(entry['task_options'], sort_keys=True)}`",
         f"- search space: `{json.dumps(entry['search_space'], sort_keys=True)}`",
@@ -75,7 +75,7 @@ def render_datasheet(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> st
         "",
         f"Schema version {SCHEMA_VERSION} (semantic: a new column raises the minor version, a "
         "changed or removed one the major). One row per finished trial (COMPLETE or PRUNED) of "
-        "every (task, cell) study: the hyperparameters, the seed, the per-epoch curves, every "
+        "every (task, model) study: the hyperparameters, the seed, the per-epoch curves, every "
         "final metric, the cost and the provenance. Diverged trials stay in (`diverged`), with "
         "the metrics of their best epoch before the divergence, as in Greff et al. 2017.",
         "",
@@ -84,9 +84,12 @@ def render_datasheet(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> st
         f"Exported by `odyssey export` from {meta['source']} (the raw record of the sweep); "
         "each row is the trial's full record as the worker stored it. Code commits of the "
         f"trials: {', '.join(c[:7] for c in meta['git_commits']) or 'none'}. With the random "
-        "sampler (the paper's search), trial k of a (task, cell) study always has the same "
-        "hyperparameters, drawn up front from the root seed, the task, the cell and k (a re-run "
-        "slot draws the same set; two cells draw independent sets).",
+        "sampler (the paper's search), trial k of a (task, model) study always has the same "
+        "hyperparameters, drawn up front from the root seed, the task, the model's name and k "
+        "(a re-run slot draws the same set; two models draw independent sets). A model is a "
+        "recurrent cell plus the network's shape: `model` names it, `cell` is its cell (two "
+        "models can share one, e.g. LSTM and BiLSTM both train V), `architecture` is the shape "
+        "the trial trained; for a study of plain variants the model is the cell.",
         "",
         *[
             line

@@ -4,6 +4,11 @@
 lists with None for a missing epoch); :func:`read_dataset` gives a pandas DataFrame with the same
 values and the file's metadata in ``frame.attrs["odyssey"]``. Both refuse, in one line, a file
 that is not a dataset or whose schema has another major version.
+
+A file of an older minor version lacks the columns added since (``schema.ADDED``); both fill them
+in, so every reader sees the current columns: ``model`` is the file's ``cell`` (1.0 wrote the
+study's model name there, which is the cell's name for a plain ``variants`` study) and
+``architecture`` is null (1.0 did not export the shape; export the study again to have it).
 """
 
 from __future__ import annotations
@@ -16,7 +21,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from odyssey.export.schema import MAP, METADATA_KEY, NAMES, SCHEMA_VERSION, major
+from odyssey.export.schema import (
+    ADDED,
+    ARROW_SCHEMA,
+    MAP,
+    METADATA_KEY,
+    NAMES,
+    SCHEMA_VERSION,
+    major,
+)
 
 DATASET_NAME = "trials.parquet"
 """The file name of a dataset inside its folder."""
@@ -52,9 +65,28 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return info
 
 
+def _added(table: pa.Table, name: str) -> pa.Array | pa.ChunkedArray:
+    """Column ``name`` (one of :data:`ADDED`) for a file written before it existed."""
+    if name == "model" and "cell" in table.column_names:
+        return table.column("cell")  # 1.0 wrote the study's model name as `cell`
+    return pa.nulls(len(table), ARROW_SCHEMA.field(name).type)
+
+
+def _filled(table: pa.Table) -> pa.Table:
+    """``table`` with the columns added since its version filled in, in the current column
+    order (columns this code does not know stay, after them)."""
+    missing = [name for name in ADDED if name not in table.column_names]
+    if not missing:
+        return table
+    for name in missing:
+        table = table.append_column(name, _added(table, name))
+    order = [name for name in NAMES if name in table.column_names]
+    return table.select(order + [name for name in table.column_names if name not in order])
+
+
 def _table(path: str | Path) -> pa.Table:
     read_metadata(path)
-    table = pq.read_table(dataset_path(path))
+    table = _filled(pq.read_table(dataset_path(path)))
     missing = [name for name in NAMES if name not in table.column_names]
     if missing:
         raise ValueError(f"{dataset_path(path)} lacks the columns {', '.join(missing)}")

@@ -7,7 +7,10 @@ with its Arrow type, unit and meaning; the data sheet (:mod:`odyssey.export.data
 same list, and :func:`odyssey.export.read.read_dataset` refuses a file of another major version.
 
 Versioning (semantic): a new optional column raises the minor version; removing or changing the
-meaning or type of a column raises the major version, which readers refuse.
+meaning or type of a column raises the major version, which readers refuse. 1.1.0 added ``model``
+and ``architecture`` (:data:`ADDED`; :mod:`odyssey.export.read` fills them in a 1.0 file) and made
+``cell`` the cell a model trains: 1.0 wrote the model's name there, which is the cell's for a plain
+``variants`` study, the only kind 1.0 was published for.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 """The version written into every file's metadata (``odyssey.dataset`` key)."""
 
 METADATA_KEY = b"odyssey.dataset"
@@ -53,7 +56,28 @@ COLUMNS: tuple[Column, ...] = (
                 "",
                 "task options, canonical JSON (no paths)",
             ),
-            ("cell", pa.string(), "", "recurrent cell (a `variants` name, e.g. V, CIFG, GRU)"),
+            (
+                "model",
+                pa.string(),
+                "",
+                "the study's model on the architecture axis (a `models` name, e.g. LSTM, BiLSTM; "
+                "for plain `variants`, the cell's name)",
+            ),
+            (
+                "cell",
+                pa.string(),
+                "",
+                "recurrent cell the model trains (a `variants` name, e.g. V, CIFG, GRU; two "
+                "models can share one)",
+            ),
+            (
+                "architecture",
+                pa.string(),
+                "",
+                "the shape trained, canonical JSON: cell, bidirectional, num_layers, frontend, "
+                "init (the trial record's; records older than the models axis: the model on "
+                "the task's declared shape)",
+            ),
             ("trial", pa.int64(), "", "parameter-set index k (the slot; same k, same draw)"),
             ("optuna_number", pa.int64(), "", "the Optuna trial number that ran the slot"),
             ("state", pa.string(), "", "COMPLETE or PRUNED"),
@@ -135,6 +159,9 @@ COLUMNS: tuple[Column, ...] = (
 """Every column in file order."""
 
 NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+
+ADDED: dict[str, str] = {"model": "1.1.0", "architecture": "1.1.0"}
+"""Columns added after 1.0.0, with the version that added them (an older file lacks them)."""
 
 ARROW_SCHEMA: pa.Schema = pa.schema([pa.field(c.name, c.type) for c in COLUMNS])
 """The Arrow schema of a dataset file (without its metadata)."""
