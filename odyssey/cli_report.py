@@ -166,7 +166,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_sur = subparsers.add_parser(
         "surrogate",
         help="held-out quality of the surrogate benchmark of an exported dataset",
-        description="k-fold Spearman and MAE per cell of odyssey.benchmark's surrogate; writes "
+        description="k-fold Spearman and MAE per model of odyssey.benchmark's surrogate; writes "
         "surrogate_<task>.json and .md beside the dataset (load() reads them).",
     )
     p_sur.add_argument("--dataset", required=True, help="folder or file written by `export`")

@@ -2,10 +2,11 @@
 
 ``write_study(root, n, cells)`` writes an Optuna journal with ``n`` finished trials per cell whose
 records look like a worker's (``user_attrs["record"]``, curves included), with planted structure:
-the final validation metric is ``3 + 2 (log10 lr + 4)^2 + noise + shift(cell)`` (best near
-lr = 1e-4; ``GRU`` is worse by 1), the validation curve decays from 10 towards it and stops 5
-epochs after its best epoch, and the wall time grows with the hidden size and the epochs run.
-Returns the validated config whose ``storage`` is that journal.
+the final validation metric is ``3 + 2 (log10 lr + 4)^2 + noise + shift(model)`` (best near
+lr = 1e-4; ``GRU`` and ``BiLSTM`` are worse by 1), the validation curve decays from 10 towards it
+and stops 5 epochs after its best epoch, and the wall time grows with the hidden size and the
+epochs run. ``models=`` (a config's ``models``) writes one study per model instead of per
+cell. Returns the validated config whose ``storage`` is that journal.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from odyssey.study.spec import StudySpec
 from odyssey.sweep.samplers import distributions
 from odyssey.sweep.storage import open_storage
 
-SHIFT = {"GRU": 1.0}
+SHIFT = {"GRU": 1.0, "BiLSTM": 1.0}
 MAX_EPOCHS = 20
 
 
-def planted_final(params: dict[str, Any], cell: str) -> float:
-    """The noiseless final validation metric of the generated records."""
-    return 3.0 + 2.0 * (math.log10(params["learning_rate"]) + 4.0) ** 2 + SHIFT.get(cell, 0.0)
+def planted_final(params: dict[str, Any], model: str) -> float:
+    """The noiseless final validation metric of the generated records of ``model``."""
+    return 3.0 + 2.0 * (math.log10(params["learning_rate"]) + 4.0) ** 2 + SHIFT.get(model, 0.0)
 
 
 def make_record(spec: StudySpec, slot: int, params: dict[str, Any], rng: Any) -> dict[str, Any]:
@@ -60,15 +61,21 @@ def make_record(spec: StudySpec, slot: int, params: dict[str, Any], rng: Any) ->
     }  # fmt: skip
 
 
-def write_study(root: Path, n: int = 20, cells: tuple[str, ...] = ("V", "GRU")) -> dict[str, Any]:
+def write_study(
+    root: Path,
+    n: int = 20,
+    cells: tuple[str, ...] = ("V", "GRU"),
+    models: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Write the generated journal under ``root``; return its config (``storage`` set)."""
-    cfg = tiny_config(root, n_trials=n, variants=list(cells), search_space=dict(PAPER_SPACE),
-                      budget={"max_epochs": MAX_EPOCHS})  # fmt: skip
+    axis = {"models": models} if models else {"variants": list(cells)}
+    cfg = tiny_config(root, n_trials=n, search_space=dict(PAPER_SPACE),
+                      budget={"max_epochs": MAX_EPOCHS}, **axis)  # fmt: skip
     cfg["storage"] = str(root / "journal.log")
     storage = open_storage(cfg["storage"], create=True)
     rng = np.random.default_rng(0)
-    for cell in cells:
-        spec = StudySpec.from_config(cfg, "adding", cell)
+    for name in models or cells:
+        spec = StudySpec.from_config(cfg, "adding", name)
         study = optuna.create_study(study_name=spec.name, storage=storage)
         for slot in range(n):
             drawn = spec.draw_params(slot)
@@ -84,12 +91,17 @@ def write_study(root: Path, n: int = 20, cells: tuple[str, ...] = ("V", "GRU")) 
     return cfg
 
 
-def write_exported(root: Path, n: int = 20, cells: tuple[str, ...] = ("V", "GRU")) -> Path:
+def write_exported(
+    root: Path,
+    n: int = 20,
+    cells: tuple[str, ...] = ("V", "GRU"),
+    models: dict[str, dict[str, Any]] | None = None,
+) -> Path:
     """Write the generated study under ``root`` and export it; return the dataset folder."""
     from odyssey.export.dataset import export_study
     from odyssey.study.locations import Locations
     from odyssey.study.spec import specs_from_config
 
-    cfg = write_study(root, n, cells)
+    cfg = write_study(root, n, cells, models)
     export_study(specs_from_config(cfg), Locations.from_config(cfg), root / "dataset")
     return root / "dataset"

@@ -32,20 +32,20 @@ def test_objective_runs_in_optuna_and_tpe_finds_a_good_region(dataset) -> None:
         study = _study(optuna.samplers.TPESampler(seed=0))
         study.optimize(problem.objective, n_trials=40)
     best = study.best_trial
-    assert set(best.params) == {"cell", "hidden_size", "learning_rate", "one_minus_momentum",
+    assert set(best.params) == {"model", "hidden_size", "learning_rate", "one_minus_momentum",
                                 "input_noise"}  # fmt: skip
     assert best.value < 5.0 and best.user_attrs["cost_s"] > 0
     assert isinstance(best.user_attrs["in_data"], bool)
     assert len(best.intermediate_values) == 21
 
 
-def test_a_fixed_cell_and_a_pruner(dataset) -> None:
-    problem = load("adding", dataset, cell="GRU")
+def test_a_fixed_model_and_a_pruner(dataset) -> None:
+    problem = load("adding", dataset, model="GRU")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         study = _study(optuna.samplers.RandomSampler(seed=1), optuna.pruners.MedianPruner(2, 1))
         study.optimize(problem.objective, n_trials=20)
-    assert "cell" not in study.trials[0].params
+    assert "model" not in study.trials[0].params
     pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
     assert pruned and all(t.user_attrs["cost_s"] > 0 for t in pruned)
 
@@ -66,6 +66,6 @@ def test_bad_input_is_one_line(dataset, tmp_path) -> None:
         load("adding")
     with pytest.raises(ValueError, match="no trials dataset at"):
         load("adding", tmp_path)
-    with pytest.raises(ValueError, match="no trials of cell 'NP'"):
-        load("adding", dataset, cell="NP")
+    with pytest.raises(ValueError, match="no trials of model 'NP'"):
+        load("adding", dataset, model="NP")
     assert isinstance(read_dataset(dataset), pd.DataFrame)

@@ -1,4 +1,4 @@
-"""Tests of odyssey.benchmark.quality: held-out figures per cell on a generated study, and a
+"""Tests of odyssey.benchmark.quality: held-out figures per model on a generated study, and a
 hand-checked Spearman case."""
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ def test_every_trial_is_predicted_by_a_surrogate_that_did_not_see_it(frame) -> N
 
 def test_held_out_quality_is_good_on_the_planted_structure(frame, tmp_path) -> None:
     quality = measure(frame)
-    assert set(quality["cells"]) == {"GRU", "V"} and quality["all"]["n"] == 60
-    for found in [*quality["cells"].values(), quality["all"]]:
+    assert set(quality["models"]) == {"GRU", "V"} and quality["all"]["n"] == 60
+    for found in [*quality["models"].values(), quality["all"]]:
         assert found["spearman"] > 0.8 and found["cost_spearman"] > 0.8
         assert found["mae"] < 2.0
     assert quality["fingerprint"] == fingerprint(frame)
+    shared = frame.assign(cell="V")  # two models of one cell stay two rows of the table
+    assert set(measure(shared, folds=2)["models"]) == {"GRU", "V"}
     out = write(quality, tmp_path)
     assert json.loads(out.read_text())["all"]["n"] == 60
     assert "| all | 60 |" in out.with_suffix(".md").read_text()
@@ -42,7 +44,7 @@ def test_figures_against_a_hand_worked_case() -> None:
     # errors 1, 0, 0.5, 0.75, median 0.625, cost ranks undefined (constant prediction).
     frame = pd.DataFrame(
         {
-            "task": "t", "metric_name": "nll", "cell": "V", "trial": range(4),
+            "task": "t", "metric_name": "nll", "model": "V", "trial": range(4),
             "valid_metric": [1.0, 2, 3, 4], "predicted": [1.0, 3, 2, 4],
             "wall_time_s": [10.0, 20, 40, 80], "predicted_cost_s": [20.0] * 4,
         }
@@ -51,5 +53,5 @@ def test_figures_against_a_hand_worked_case() -> None:
     assert hand["spearman"] == pytest.approx(0.8) and hand["mae"] == pytest.approx(0.5)
     assert hand["cost_spearman"] is None
     assert hand["cost_median_relative_error"] == pytest.approx(0.625)
-    quality = {"task": "t", "metric_name": "nll", "folds": 2, "cells": {"V": hand}, "all": hand}
+    quality = {"task": "t", "metric_name": "nll", "folds": 2, "models": {"V": hand}, "all": hand}
     assert "| all | 4 | 0.80 | 0.50 | n/a | 0.62 |" in render(quality)

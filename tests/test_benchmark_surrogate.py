@@ -1,5 +1,6 @@
 """Tests of odyssey.benchmark.surrogate on a generated study: it learns the planted structure,
-its curves are best-so-far curves, and a configuration out of the data warns."""
+its curves are best-so-far curves, a configuration out of the data warns, and two models of one
+cell are two inputs."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ def surrogate(frame) -> Surrogate:
 GOOD = {"hidden_size": 60, "learning_rate": 1e-4, "momentum": 0.9, "input_noise": 0.5}
 
 
-def test_it_learns_the_planted_optimum_and_the_cell_shift(surrogate: Surrogate) -> None:
-    assert surrogate.cells == ["GRU", "V"] and surrogate.epochs == 21
+def test_it_learns_the_planted_optimum_and_the_model_shift(surrogate: Surrogate) -> None:
+    assert surrogate.models == ["GRU", "V"] and surrogate.epochs == 21
     best = surrogate.predict("V", GOOD)
     bad = surrogate.predict("V", {**GOOD, "learning_rate": 1e-2})
     # a forest averages neighbours: at the minimum of the planted parabola it reads high
@@ -59,7 +60,17 @@ def test_out_of_the_data_warns_and_says_why(surrogate: Surrogate) -> None:
 
 
 def test_bad_input_is_one_line(frame, surrogate: Surrogate) -> None:
-    with pytest.raises(ValueError, match="no trials of cell 'NP'; known: GRU, V"):
+    with pytest.raises(ValueError, match="no trials of model 'NP'; known: GRU, V"):
         surrogate.predict("NP", GOOD)
     with pytest.raises(ValueError, match="too few for a surrogate"):
         Surrogate(frame.head(3))
+
+
+def test_two_models_of_one_cell_are_two_inputs(tmp_path) -> None:
+    models = {"LSTM": {"cell": "V"}, "BiLSTM": {"cell": "V", "bidirectional": True}}
+    frame = read_dataset(write_exported(tmp_path, n=30, models=models))
+    assert set(frame["cell"]) == {"V"}
+    surrogate = Surrogate(frame)
+    assert surrogate.models == ["BiLSTM", "LSTM"]
+    # BiLSTM is planted worse by 1; keyed by the cell, both would get the same prediction
+    assert surrogate.predict("BiLSTM", GOOD).final > surrogate.predict("LSTM", GOOD).final + 0.3

@@ -1,16 +1,17 @@
 """What the surrogate sees and predicts: encoded configurations, best-so-far curves, and where
 the trials lie (the support), so that a configuration far from them is flagged.
 
-- Inputs: the cell (one-hot over the task's cells) and the four searched hyperparameters in the
-  space they are drawn in (Greff et al. 2017, Sec. IV-D): log10 hidden size, log10 learning rate,
-  log10 (1 - momentum), input noise.
+- Inputs: the model (the dataset's ``model``, one-hot over the task's models) and the four
+  searched hyperparameters in the space they are drawn in (Greff et al. 2017, Sec. IV-D): log10
+  hidden size, log10 learning rate, log10 (1 - momentum), input noise.
 - Curve: the best validation metric so far after each epoch (0 .. max_epochs), carried past the
   trial's last epoch (early stopping keeps the best weights), so the last entry is the trial's
   ``valid_metric`` and every curve is monotone.
-- Support (after the "applicability domain" of QSAR models, Netzeva et al. 2005): per cell the
-  range of each input in the trials, normalised by the range over all cells, and the largest
-  distance from any trial to its nearest neighbour. A configuration beyond a cell's range (by more
-  than ``MARGIN``) or farther from every trial of its cell than that largest gap is out of the data.
+- Support (after the "applicability domain" of QSAR models, Netzeva et al. 2005): per model the
+  range of each input in the trials, normalised by the range over all models, and the largest
+  distance from any trial to its nearest neighbour. A configuration beyond a model's range (by
+  more than ``MARGIN``) or farther from every trial of its model than that largest gap is out of
+  the data.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ NUMERIC: tuple[str, ...] = ("hidden_size", "learning_rate", "one_minus_momentum"
 LOG: tuple[bool, ...] = (True, True, True, False)
 
 MARGIN = 0.05
-"""How far (as a share of a feature's range over all cells) a value may lie beyond a cell's
+"""How far (as a share of a feature's range over all models) a value may lie beyond a model's
 trials before the configuration counts as out of their range."""
 
 
@@ -45,11 +46,11 @@ def numeric(configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
     return np.asarray(rows, dtype=float).reshape(len(rows), len(NUMERIC))
 
 
-def encode(x: np.ndarray, cells: Sequence[str], known: Sequence[str]) -> np.ndarray:
-    """Numeric inputs ``x`` with the one-hot columns of ``cells`` over the ``known`` cells."""
-    onehot = np.zeros((len(cells), len(known)))
-    for i, cell in enumerate(cells):
-        onehot[i, list(known).index(cell)] = 1.0
+def encode(x: np.ndarray, models: Sequence[str], known: Sequence[str]) -> np.ndarray:
+    """Numeric inputs ``x`` with the one-hot columns of ``models`` over the ``known`` models."""
+    onehot = np.zeros((len(models), len(known)))
+    for i, model in enumerate(models):
+        onehot[i, list(known).index(model)] = 1.0
     return np.hstack([x, onehot])
 
 
@@ -68,7 +69,7 @@ def best_so_far(curve: Sequence[float | None], direction: str, length: int) -> n
 
 @dataclass(frozen=True)
 class Support:
-    """Where one task's trials lie, per cell (see the module docstring)."""
+    """Where one task's trials lie, per model (see the module docstring)."""
 
     scale: np.ndarray
     offset: np.ndarray
@@ -76,38 +77,38 @@ class Support:
     gap: dict[str, float]
 
     @classmethod
-    def fit(cls, x: np.ndarray, cells: Sequence[str]) -> Support:
-        """The support of trials with inputs ``x`` (n, 4) of cells ``cells``."""
+    def fit(cls, x: np.ndarray, models: Sequence[str]) -> Support:
+        """The support of trials with inputs ``x`` (n, 4) of models ``models``."""
         offset = x.min(axis=0)
         scale = np.where(np.ptp(x, axis=0) > 0, np.ptp(x, axis=0), 1.0)
         z = (x - offset) / scale
         points, gap = {}, {}
-        for cell in sorted(set(cells)):
-            own = z[np.asarray(cells) == cell]
-            points[cell] = own
+        for model in sorted(set(models)):
+            own = z[np.asarray(models) == model]
+            points[model] = own
             if len(own) < 2:
-                gap[cell] = 0.0
+                gap[model] = 0.0
                 continue
             d = np.linalg.norm(own[:, None, :] - own[None, :, :], axis=-1)
             np.fill_diagonal(d, np.inf)
-            gap[cell] = float(d.min(axis=1).max())
+            gap[model] = float(d.min(axis=1).max())
         return cls(scale, offset, points, gap)
 
-    def distance(self, x: np.ndarray, cell: str) -> float:
-        """Normalised distance from inputs ``x`` (4,) to the nearest trial of ``cell``."""
+    def distance(self, x: np.ndarray, model: str) -> float:
+        """Normalised distance from inputs ``x`` (4,) to the nearest trial of ``model``."""
         z = (np.asarray(x) - self.offset) / self.scale
-        return float(np.linalg.norm(self.points[cell] - z, axis=1).min())
+        return float(np.linalg.norm(self.points[model] - z, axis=1).min())
 
-    def outside(self, x: np.ndarray, cell: str) -> str | None:
-        """Why inputs ``x`` of ``cell`` are out of the data (one clause), or None."""
+    def outside(self, x: np.ndarray, model: str) -> str | None:
+        """Why inputs ``x`` of ``model`` are out of the data (one clause), or None."""
         z = (np.asarray(x) - self.offset) / self.scale
-        low, high = self.points[cell].min(axis=0), self.points[cell].max(axis=0)
+        low, high = self.points[model].min(axis=0), self.points[model].max(axis=0)
         for k, name in enumerate(NUMERIC):
             if z[k] < low[k] - MARGIN or z[k] > high[k] + MARGIN:
                 lo, hi = (self._value(low[k], k), self._value(high[k], k))
                 return f"{name} outside the trials' range [{lo:.3g}, {hi:.3g}]"
-        if self.distance(x, cell) > self.gap[cell]:
-            gap = self.gap[cell]
+        if self.distance(x, model) > self.gap[model]:
+            gap = self.gap[model]
             return f"far from every trial (beyond the largest gap between its trials, {gap:.2f})"
         return None
 

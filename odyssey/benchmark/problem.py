@@ -5,13 +5,13 @@
     study = optuna.create_study(direction=problem.direction, sampler=optuna.samplers.TPESampler())
     study.optimize(problem.objective, n_trials=200)
 
-The objective suggests the cell (a categorical over the task's cells, unless ``cell=`` fixes one)
-and the paper's four hyperparameters in the study's search space (Greff et al. 2017, Sec. IV-D:
-``one_minus_momentum`` as drawn), reports the predicted best-so-far curve epoch by epoch (so
-pruners work; a pruned trial raises ``optuna.TrialPruned``), and returns the predicted final
-validation metric. User attributes: ``cost_s`` (predicted training time; for a pruned trial the
-share of the epochs it ran), ``in_data`` and ``spread``. A configuration far from the trials warns
-with :class:`odyssey.benchmark.surrogate.OutOfDataWarning`.
+The objective suggests the model (the dataset's ``model``: a categorical over the task's models,
+unless ``model=`` fixes one) and the paper's four hyperparameters in the study's search space
+(Greff et al. 2017, Sec. IV-D: ``one_minus_momentum`` as drawn), reports the predicted
+best-so-far curve epoch by epoch (so pruners work; a pruned trial raises ``optuna.TrialPruned``),
+and returns the predicted final validation metric. User attributes: ``cost_s`` (predicted
+training time; for a pruned trial the share of the epochs it ran), ``in_data`` and ``spread``. A
+configuration far from the trials warns with :class:`odyssey.benchmark.surrogate.OutOfDataWarning`.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Problem:
         self,
         frame: pd.DataFrame,
         *,
-        cell: str | None = None,
+        model: str | None = None,
         seed: int = 0,
         stored_quality: Path | None = None,
     ) -> None:
@@ -61,9 +61,9 @@ class Problem:
         self.task = self.surrogate.task
         self.frame = frame
         self.seed = seed
-        if cell is not None:
-            self.surrogate.check_cell(cell)
-        self.cell = cell
+        if model is not None:
+            self.surrogate.check_model(model)
+        self.model = model
         meta = frame.attrs.get("odyssey", {}).get("tasks", {}).get(self.task, {})
         self.space: dict[str, dict[str, Any]] = meta.get("search_space") or _data_space(frame)
         self.direction = self.surrogate.direction
@@ -73,24 +73,26 @@ class Problem:
     @property
     def quality(self) -> dict[str, Any]:
         """The surrogate's held-out quality (:func:`odyssey.benchmark.quality.measure`): the
-        one stored beside the dataset when it was measured on these trials, else measured now."""
+        one stored beside the dataset when it was measured on these trials (and is keyed by
+        model, not by the cell as before the models axis), else measured now."""
         if self._quality is None:
             stored = self.stored_quality
             found = json.loads(stored.read_text()) if stored and stored.is_file() else {}
-            if found.get("fingerprint") == quality_module.fingerprint(self.frame):
+            fresh = "models" in found
+            if fresh and found.get("fingerprint") == quality_module.fingerprint(self.frame):
                 self._quality = found
             else:
                 self._quality = quality_module.measure(self.frame, seed=self.seed)
         return self._quality
 
-    def predict(self, cell: str, **params: Any) -> Prediction:
-        """The prediction for ``cell`` with hyperparameters ``params`` (hidden_size,
+    def predict(self, model: str, **params: Any) -> Prediction:
+        """The prediction for ``model`` with hyperparameters ``params`` (hidden_size,
         learning_rate, momentum or one_minus_momentum, input_noise)."""
-        return self.surrogate.predict(cell, params)
+        return self.surrogate.predict(model, params)
 
     def suggest(self, trial: Any) -> tuple[str, dict[str, Any]]:
-        """The cell and hyperparameters ``trial`` (an ``optuna.Trial``) draws."""
-        cell = self.cell or trial.suggest_categorical("cell", self.surrogate.cells)
+        """The model and hyperparameters ``trial`` (an ``optuna.Trial``) draws."""
+        model = self.model or trial.suggest_categorical("model", self.surrogate.models)
         params: dict[str, Any] = {}
         for name, bounds in self.space.items():
             low, high, log = bounds["low"], bounds["high"], bool(bounds.get("log"))
@@ -98,12 +100,12 @@ class Problem:
                 params[name] = trial.suggest_int(name, int(low), int(high), log=log)
             else:
                 params[name] = trial.suggest_float(name, float(low), float(high), log=log)
-        return cell, params
+        return model, params
 
     def objective(self, trial: Any) -> float:
         """Optuna objective: the predicted final validation metric of the drawn configuration."""
-        cell, params = self.suggest(trial)
-        pred = self.surrogate.predict(cell, params)
+        model, params = self.suggest(trial)
+        pred = self.surrogate.predict(model, params)
         trial.set_user_attr("in_data", pred.in_data)
         trial.set_user_attr("spread", pred.spread)
         for epoch, value in enumerate(pred.curve):
@@ -133,12 +135,12 @@ def load(
     task: str,
     dataset: str | Path | pd.DataFrame | None = None,
     *,
-    cell: str | None = None,
+    model: str | None = None,
     seed: int = 0,
 ) -> Problem:
     """The surrogate problem of ``task`` fitted on ``dataset`` (a folder or file written by
-    ``odyssey export``, or its DataFrame; None: the published dataset of the task). ``cell``
-    fixes the cell (else the objective searches it too). One-line ValueError if the dataset
+    ``odyssey export``, or its DataFrame; None: the published dataset of the task). ``model``
+    fixes the model (else the objective searches it too). One-line ValueError if the dataset
     lacks the task."""
     frame = _dataset(task, dataset)
     stored = None
@@ -150,4 +152,4 @@ def load(
         raise ValueError(f"the dataset has no trials of task {task!r} (tasks: {found})")
     rows = rows.reset_index(drop=True)
     rows.attrs = frame.attrs
-    return Problem(rows, cell=cell, seed=seed, stored_quality=stored)
+    return Problem(rows, model=model, seed=seed, stored_quality=stored)

@@ -1,7 +1,7 @@
 """How good the surrogate is, measured on trials it did not see (k-fold cross-validation).
 
 Every trial is predicted by a surrogate fitted on the other folds (``folds``-fold, shuffled with
-``seed``); per cell and over all cells we report the number of trials, Spearman's rank
+``seed``); per model and over all models we report the number of trials, Spearman's rank
 correlation between predicted and measured final validation metric (what a sampler comparison
 needs: the order of configurations) and its mean absolute error (in the metric's unit), and the
 same two for the cost (rank correlation, and the median relative error of the wall time). These
@@ -53,17 +53,17 @@ def held_out(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> pd.DataFr
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(out):
         surrogate = Surrogate(out.iloc[train], seed=seed)
         part = out.iloc[test]
-        known = part["cell"].isin(surrogate.cells).to_numpy()
+        known = part["model"].isin(surrogate.models).to_numpy()
         rows = part[known]
-        preds = surrogate.predict_many(list(rows["cell"]), rows.to_dict("records"), warn=False)
+        preds = surrogate.predict_many(list(rows["model"]), rows.to_dict("records"), warn=False)
         out.loc[rows.index, "predicted"] = [p.final for p in preds]
         out.loc[rows.index, "predicted_cost_s"] = [p.cost_s for p in preds]
     return out.dropna(subset=["predicted"])
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
-    """A hash of the trials a quality was measured on (cell, trial, final metric, cost)."""
-    keys = frame[["cell", "trial", "valid_metric", "wall_time_s"]].sort_values(["cell", "trial"])
+    """A hash of the trials a quality was measured on (model, trial, final metric, cost)."""
+    keys = frame[["model", "trial", "valid_metric", "wall_time_s"]].sort_values(["model", "trial"])
     return hashlib.sha256(keys.to_csv(index=False).encode()).hexdigest()[:16]
 
 
@@ -79,7 +79,7 @@ def measure(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> dict[str, 
         "seed": seed,
         "fingerprint": fingerprint(frame),
         "all": figures(predicted),
-        "cells": {cell: figures(part) for cell, part in predicted.groupby("cell", sort=True)},
+        "models": {model: figures(part) for model, part in predicted.groupby("model", sort=True)},
     }
 
 
@@ -88,18 +88,18 @@ def _fmt(value: float | None) -> str:
 
 
 def render(quality: dict[str, Any]) -> str:
-    """A markdown table of ``quality`` (per cell, then all)."""
+    """A markdown table of ``quality`` (per model, then all)."""
     lines = [
         f"Surrogate of `{quality['task']}`, held out by {quality['folds']}-fold cross-validation:",
         "",
-        f"| cell | trials | Spearman (final {quality['metric_name']}) | MAE | Spearman (cost) "
+        f"| model | trials | Spearman (final {quality['metric_name']}) | MAE | Spearman (cost) "
         "| median relative cost error |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    rows = [*quality["cells"].items(), ("all", quality["all"])]
-    for cell, f in rows:
+    rows = [*quality["models"].items(), ("all", quality["all"])]
+    for model, f in rows:
         lines.append(
-            f"| {cell} | {f['n']} | {_fmt(f['spearman'])} | {_fmt(f['mae'])} | "
+            f"| {model} | {f['n']} | {_fmt(f['spearman'])} | {_fmt(f['mae'])} | "
             f"{_fmt(f['cost_spearman'])} | {_fmt(f['cost_median_relative_error'])} |"
         )
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""The surrogate model of one task: from (cell, hyperparameters) to the validation curve and cost.
+"""The surrogate model of one task: from (model, hyperparameters) to the validation curve and cost.
 
 After the surrogate benchmarks of Eggensperger et al. (AAAI 2015) and YAHPO Gym (Pfisterer et al.,
 AutoML 2022): random forests (scikit-learn; Breiman 2001) fitted on a study's trials.
@@ -11,7 +11,7 @@ AutoML 2022): random forests (scikit-learn; Breiman 2001) fitted on a study's tr
   sheet), predicted back in seconds.
 - Spread: the standard deviation of the trees' final metrics, a rough uncertainty.
 - Out of the data: :class:`odyssey.benchmark.features.Support` flags a configuration far from the
-  cell's trials; :meth:`Surrogate.predict` warns with :class:`OutOfDataWarning`.
+  model's trials; :meth:`Surrogate.predict` warns with :class:`OutOfDataWarning`.
 
 Fitting is deterministic (``seed``) and takes about a second for a few hundred trials.
 """
@@ -41,7 +41,7 @@ class OutOfDataWarning(UserWarning):
 class Prediction:
     """What the surrogate says of one configuration."""
 
-    cell: str
+    model: str
     final: float
     curve: np.ndarray
     cost_s: float
@@ -50,7 +50,7 @@ class Prediction:
 
     @property
     def in_data(self) -> bool:
-        """True when the configuration lies within the cell's trials."""
+        """True when the configuration lies within the model's trials."""
         return self.outside is None
 
 
@@ -83,50 +83,50 @@ class Surrogate:
         self.task = tasks[0]
         self.direction = str(frame["metric_direction"].iloc[0])
         self.metric_name = str(frame["metric_name"].iloc[0])
-        self.cells = sorted(set(frame["cell"]))
+        self.models = sorted(set(frame["model"]))
         self.epochs = int(max(len(c) for c in frame["curve_valid_metric"]))
         x = numeric(frame.to_dict("records"))
-        inputs = encode(x, list(frame["cell"]), self.cells)
-        self.support = Support.fit(x, list(frame["cell"]))
+        inputs = encode(x, list(frame["model"]), self.models)
+        self.support = Support.fit(x, list(frame["model"]))
         self.curve_model = _forest(seed).fit(inputs, _curves(frame, self.direction, self.epochs))
         cost = np.log10(np.maximum(frame["wall_time_s"].to_numpy(dtype=float), 1e-3))
         self.cost_model = _forest(seed).fit(inputs, cost)
 
-    def check_cell(self, cell: str) -> None:
-        """One-line ValueError for a cell without trials."""
-        if cell not in self.cells:
+    def check_model(self, model: str) -> None:
+        """One-line ValueError for a model without trials."""
+        if model not in self.models:
             raise ValueError(
-                f"{self.task}: no trials of cell {cell!r}; known: {', '.join(self.cells)}"
+                f"{self.task}: no trials of model {model!r}; known: {', '.join(self.models)}"
             )
 
     def predict_many(
-        self, cells: Sequence[str], configs: Sequence[Mapping[str, Any]], *, warn: bool = True
+        self, models: Sequence[str], configs: Sequence[Mapping[str, Any]], *, warn: bool = True
     ) -> list[Prediction]:
-        """Predictions for configurations ``configs`` of cells ``cells`` (hyperparameters with
+        """Predictions for configurations ``configs`` of models ``models`` (hyperparameters with
         ``momentum`` or ``one_minus_momentum``); warns once per configuration out of the data."""
-        for cell in set(cells):
-            self.check_cell(cell)
+        for model in set(models):
+            self.check_model(model)
         x = numeric(configs)
-        inputs = encode(x, list(cells), self.cells)
+        inputs = encode(x, list(models), self.models)
         per_tree = _per_tree(self.curve_model, inputs)  # (trees, n, epochs)
         curves = per_tree.mean(axis=0)
         spread = per_tree[:, :, -1].std(axis=0)
         costs = 10 ** _per_tree(self.cost_model, inputs).mean(axis=0)[:, 0]
         out = []
-        for i, cell in enumerate(cells):
-            outside = self.support.outside(x[i], cell)
+        for i, model in enumerate(models):
+            outside = self.support.outside(x[i], model)
             if outside and warn:
                 warnings.warn(
-                    f"{self.task}/{cell}: configuration {outside}: the surrogate extrapolates",
+                    f"{self.task}/{model}: configuration {outside}: the surrogate extrapolates",
                     OutOfDataWarning,
                     stacklevel=3,
                 )
             out.append(
-                Prediction(cell, float(curves[i, -1]), curves[i], float(costs[i]),
+                Prediction(model, float(curves[i, -1]), curves[i], float(costs[i]),
                            float(spread[i]), outside)
             )  # fmt: skip
         return out
 
-    def predict(self, cell: str, config: Mapping[str, Any], *, warn: bool = True) -> Prediction:
-        """The prediction for one configuration of ``cell``."""
-        return self.predict_many([cell], [config], warn=warn)[0]
+    def predict(self, model: str, config: Mapping[str, Any], *, warn: bool = True) -> Prediction:
+        """The prediction for one configuration of ``model``."""
+        return self.predict_many([model], [config], warn=warn)[0]
