@@ -5,8 +5,11 @@ batch 1, at most 150 epochs, patience 15, hyperparameters drawn from the paper's
 trials table, and reports per cell the mean trial time, epochs and seconds per epoch, the trials
 per hour of one single-threaded worker, and the projected cost of the whole JSB part of the paper
 (9 cells x 200 trials) on this machine, beside the same projection if every cell ran at NP's speed
-(NP runs on torch's fused LSTM kernel). Trial k has the same hyperparameters in every cell's study,
-so "at NP's speed" prices each cell's epochs of slot k at NP's seconds per epoch of slot k.
+(NP runs on torch's fused LSTM kernel). Each cell's study draws its own hyperparameters (the
+draw is seeded by the cell's name, as the paper gave each variant its own random trials), so slot
+k differs between cells; an epoch's cost at batch 1 depends on the hidden size h (matrix-vector
+products, O(h^2), plus pointwise work, O(h)), so "at NP's speed" prices each trial's epochs at
+NP's seconds per epoch fitted over NP's finished trials as a + b h + c h^2 (least squares).
 
     python bench/bench_paper_mode.py       # report/published/jsb/trials/jsb_chorales.csv
     python bench/bench_paper_mode.py --trials T --out bench/paper_mode
@@ -19,6 +22,7 @@ import json
 import statistics
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,26 +45,44 @@ def finished_trials(table: Path) -> dict[str, dict[int, dict]]:
     return out
 
 
+def np_epoch_cost(np_rows: dict[int, dict]) -> tuple[float, float, float] | None:
+    """NP's seconds per epoch as a + b h + c h^2 in the hidden size h, fitted by least squares
+    over its finished trials; None with fewer than 3 trials or distinct hidden sizes."""
+    rows = [r for r in np_rows.values() if r["epochs"] > 0]
+    if len({r["hidden_size"] for r in rows}) < 3:
+        return None
+    h = np.array([r["hidden_size"] for r in rows], dtype=float)  # (n,)
+    y = np.array([r["wall_s"] / r["epochs"] for r in rows])  # (n,) seconds per epoch
+    design = np.stack([np.ones_like(h), h, h * h], axis=1)  # (n, 3)
+    a, b, c = np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(a), float(b), float(c)
+
+
 def summarise(trials: dict[str, dict[int, dict]]) -> dict:
     """Per-cell means, trials per hour and the two projections (CPU-hours, 2-core wall hours)."""
-    np_rows = trials.get("NP", {})
+    fit = np_epoch_cost(trials.get("NP", {}))
     cells: dict[str, dict] = {}
     for cell, rows in sorted(trials.items()):
         if not rows:
             continue
         walls = [r["wall_s"] for r in rows.values()]
         epochs = [r["epochs"] for r in rows.values()]
-        shared = [k for k in rows if k in np_rows]
-        at_np = [rows[k]["epochs"] * np_rows[k]["wall_s"] / np_rows[k]["epochs"] for k in shared]
+        at_np = (
+            [
+                r["epochs"] * (fit[0] + fit[1] * r["hidden_size"] + fit[2] * r["hidden_size"] ** 2)
+                for r in rows.values()
+            ]
+            if fit
+            else []
+        )
         cells[cell] = {
             "trials": len(rows),
             "mean_trial_s": statistics.fmean(walls),
             "mean_epochs": statistics.fmean(epochs),
             "s_per_epoch": sum(walls) / sum(epochs),
             "trials_per_hour_1_worker": 3600 / statistics.fmean(walls),
-            # the same slots, priced at NP's seconds per epoch of each slot
+            # its own trials' epochs, priced at NP's fitted seconds per epoch at their hidden size
             "mean_trial_s_at_np_speed": statistics.fmean(at_np) if at_np else None,
-            "slots_shared_with_np": len(shared),
         }
     # Cells without finished trials yet are priced at the mean of the others.
     scale = PAPER_CELLS / len(cells) if cells else 0.0
@@ -78,6 +100,11 @@ def summarise(trials: dict[str, dict[int, dict]]) -> dict:
         "projection_cpu_hours": cpu_h,
         "projection_wall_hours_2_cores": cpu_h / 2,
         "projection_cpu_hours_at_np_speed": cpu_h_np,
+        "np_seconds_per_epoch_fit": (
+            {"a": fit[0], "b": fit[1], "c": fit[2], "trials": len(trials.get("NP", {}))}
+            if fit
+            else None
+        ),
     }
 
 
@@ -92,7 +119,7 @@ def markdown(result: dict, source: str) -> str:
         rows.append(
             f"| {cell} | {c['trials']} | {c['mean_trial_s']:.1f} | {c['mean_epochs']:.1f} | "
             f"{c['s_per_epoch']:.3f} | {c['trials_per_hour_1_worker']:.1f} | "
-            + (f"{at_np:.1f} ({c['slots_shared_with_np']} slots)" if at_np else "-")
+            + (f"{at_np:.1f}" if at_np else "-")
             + " |"
         )
     np_line = result["projection_cpu_hours_at_np_speed"]
@@ -110,7 +137,9 @@ def markdown(result: dict, source: str) -> str:
         f"**{result['projection_cpu_hours']:.1f} CPU-hours**, "
         f"{result['projection_wall_hours_2_cores']:.1f} hours on 2 cores"
         + (
-            f"; if every cell ran at NP's speed (torch's fused kernel): {np_line:.1f} CPU-hours."
+            f"; if every cell ran at NP's speed (torch's fused kernel; NP's seconds per epoch "
+            f"fitted as a + b h + c h^2 over its {result['np_seconds_per_epoch_fit']['trials']} "
+            f"trials): {np_line:.1f} CPU-hours."
             if np_line
             else "."
         ),
