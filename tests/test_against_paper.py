@@ -106,3 +106,47 @@ def test_no_comparison_for_synthetic_tasks(tmp_path: Path) -> None:
     make_trials(n=3, variants=("V", "NFG")).to_csv(tmp_path / "t.csv", index=False)
     result = analyse_task(tmp_path / "t.csv", tmp_path / "out", quick=False)
     assert against_paper.compare_numbers(result) is None
+
+
+def test_another_search_space_makes_the_hyperparameter_findings_untestable(jsb: dict) -> None:
+    """The paper's fANOVA shares and marginals are about its search space: a study that searched
+    a narrow box (the seed study's Adam box) answers another question, so those findings are
+    not testable there; the variant findings still are."""
+    from odyssey.study.space import PAPER_SPACE
+
+    narrow = copy.deepcopy(jsb)
+    narrow["search_space"] = {
+        **PAPER_SPACE,
+        "learning_rate": {"low": 1e-3, "high": 3e-2, "log": True},
+    }
+    narrow["paper_space"] = False
+    rows = {r["key"]: r for r in against_paper.evaluate(narrow)}
+    hyper = ("lr_first", "hidden_second", "momentum_small", "interactions_small")
+    for key in (*hyper, "bigger_better", "noise_hurts"):
+        assert rows[key]["verdict"] == "not testable", key
+        assert "learning rate 0.001 to 0.03" in rows[key]["evidence"]
+    assert rows["nfg_worse"]["verdict"] == "agree"
+    assert jsb["paper_space"] and jsb["search_space"] == PAPER_SPACE
+
+
+def test_only_the_paper_s_variants_count_against_no_variant_improves(jsb: dict) -> None:
+    """A GRU or a bidirectional model better than V says nothing about the paper's variants;
+    without any variant of the paper's beside V the finding is not testable."""
+    with_gru = copy.deepcopy(jsb)
+    for row in with_gru["summary_all"]:
+        if row["variant"] == "NP":
+            row["variant"], row["verdict"] = "GRU", "better"
+    with_gru["variants"] = [("GRU" if v == "NP" else v) for v in with_gru["variants"]]
+    rows = {r["key"]: r for r in against_paper.evaluate(with_gru)}
+    assert rows["none_better"]["verdict"] == "agree"
+    alone = copy.deepcopy(with_gru)
+    alone["variants"] = ["V", "GRU"]
+    rows = {r["key"]: r for r in against_paper.evaluate(alone)}
+    assert rows["none_better"]["verdict"] == "not testable"
+    worse = copy.deepcopy(jsb)
+    for row in worse["summary_all"]:
+        if row["variant"] == "CIFG":
+            row["verdict"] = "better"
+    rows = {r["key"]: r for r in against_paper.evaluate(worse)}
+    assert rows["none_better"]["verdict"] == "disagree"
+    assert rows["none_better"]["evidence"] == "significantly better: CIFG"

@@ -4,9 +4,12 @@ Greff et al. 2017, Sec. V-VI; the published values live in :mod:`odyssey.analysi
 verdict is ``agree``, ``disagree`` or ``not testable``; the last whenever the analysis flagged the
 statistic it needs as not meaningful (quick study, too few trials, all diverged, fANOVA below a few
 dozen trials), whenever a needed variant is absent, whenever a trend stays inside the fANOVA's
-error band, or whenever the finding is about a dataset this task is not. Each check tests what the
-paper's own figures show for the dataset (Fig. 4 marginals, Fig. 5 pies), where they are more
-specific than its text.
+error band, whenever the finding is about a dataset this task is not, and, for the fANOVA and
+marginal findings (about the paper's search space), whenever the study searched another space:
+their shares and trends answer another question there. "No variant improves on V" counts the
+paper's variants only (a GRU or a bidirectional model that beats V says nothing about it). Each
+check tests what the paper's own figures show for the dataset (Fig. 4 marginals, Fig. 5 pies),
+where they are more specific than its text.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from odyssey.analysis.paper_numbers import DATASETS, FINDINGS, PaperDataset, dataset_for_task
+from odyssey.analysis.stats import PAPER_ORDER
+from odyssey.study.space import PAPER_SPACE
+
+PAPER_VARIANTS = PAPER_ORDER[:9]
+"""V and the paper's eight variants (GRU, RNN and other models are this project's)."""
 
 AGREE, DISAGREE, NOT_TESTABLE = "agree", "disagree", "not testable"
 _LABELS = {
@@ -31,10 +39,12 @@ def _verdicts(analysis: dict, which: str) -> dict[str, str]:
 
 
 def _fanova_scope(analysis: dict) -> dict | None:
-    """The fANOVA result the hyperparameter findings use: V (paper Fig. 4), else pooled; if ok."""
+    """The fANOVA result the hyperparameter findings use: the reference model's (V, as in the
+    paper's Fig. 4 and 5), else pooled; if ok."""
     if analysis.get("quick"):
         return None
-    for scope in ("V", "pooled"):
+    scopes = analysis.get("fanova", {})
+    for scope in [s for s in scopes if s != "pooled"] + ["pooled"]:
         res = analysis.get("fanova", {}).get(scope)
         if res and res.get("status") == "ok":
             return res
@@ -82,13 +92,16 @@ def evaluate(analysis: dict) -> list[dict[str, Any]]:
     for finding in FINDINGS:
         verdict, evidence = NOT_TESTABLE, ""
         if finding.key == "none_better":
+            tested = [v for v in analysis["variants"] if v in PAPER_VARIANTS]
             if not analysis["reliable"]["welch_all"]:
                 evidence = "too few trials for the Welch tests"
+            elif "V" not in analysis["variants"] or len(tested) < 2:
+                evidence = "V and a variant of the paper's are not both in this study"
             else:
                 better = [v for v, s in _verdicts(analysis, "all").items() if s == "better"]
                 if analysis["reliable"]["welch_top"]:
                     better += [v for v, s in _verdicts(analysis, "top").items() if s == "better"]
-                better = sorted(set(better))
+                better = sorted(set(better) & set(PAPER_VARIANTS))
                 verdict = DISAGREE if better else AGREE
                 evidence = f"significantly better: {', '.join(better)}" if better else "none better"
         elif finding.key == "nfg_worse":
@@ -169,8 +182,28 @@ def why_it_may_differ(fkey: str, analysis: dict) -> str:
     )
 
 
+def _other_space(analysis: dict) -> str:
+    """How the study's search space departs from the paper's ('' when it is the paper's, or when
+    the analysis predates the record of it)."""
+    searched = analysis.get("search_space")
+    if analysis.get("paper_space", True) or not searched:
+        return ""
+    return "; ".join(
+        f"{_LABELS[k]} {searched[k]['low']:g} to {searched[k]['high']:g}"
+        for k in PAPER_SPACE
+        if k in searched and searched[k] != PAPER_SPACE[k]
+    )
+
+
 def _hyperparameter_finding(fkey: str, analysis: dict, key: str | None, direction: str) -> tuple:
-    """Verdicts of the fANOVA findings (Sec. V-B) from the V-scope (else pooled) decomposition."""
+    """Verdicts of the fANOVA findings (Sec. V-B) from the reference model's (else the pooled)
+    decomposition; not testable on another search space than the paper's."""
+    other = _other_space(analysis)
+    if other:
+        return NOT_TESTABLE, (
+            f"the study searched another space than the paper's ({other}), so its variance "
+            "shares and marginals answer another question"
+        )
     res = _fanova_scope(analysis)
     if res is None:
         return NOT_TESTABLE, "fANOVA not meaningful on this data (see caveats)"

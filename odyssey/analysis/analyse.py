@@ -31,6 +31,7 @@ import pandas as pd
 from odyssey.analysis import stats
 from odyssey.analysis.caveats import find_caveats
 from odyssey.analysis.importance import fanova_scope
+from odyssey.study.space import PAPER_SPACE, with_paper_defaults
 from odyssey.trials_table import ANALYSIS_COLUMNS
 
 
@@ -191,6 +192,7 @@ def analyse_task(
     )
     cost = _cost(done)
     cost.to_csv(out_dir / "cost.csv", index=False)
+    searched = with_paper_defaults(search_space)  # what the trials were drawn from
 
     result = {
         "task": str(frame["task"].iloc[0]),
@@ -212,6 +214,8 @@ def analyse_task(
         "bonferroni_m_all": _m(done, direction, reference),
         "bonferroni_m_top10": _m(top, direction, reference),
         "fanova": fanova,
+        "search_space": searched,
+        "paper_space": searched == PAPER_SPACE,
         "cost": _records(cost),
         "total_wall_time_s": float(done["wall_time_s"].astype(float).sum()),
         "provenance": _provenance(frame),

@@ -25,6 +25,11 @@ def abstract(loaded: list[dict], findings: list[dict], gradients: dict, quick: b
             n_tasks=len(analyses),
             tasks=", ".join(a["task"] for a in analyses),
             trials=low if low == high else f"{low}-{high}",
+            protocol=text(
+                "abstract.protocol_paper"
+                if all(a.get("paper_space", True) for a in analyses)
+                else "abstract.protocol_other"
+            ),
         )
     ]
     if quick:
@@ -94,4 +99,11 @@ def gradient_sentence(summary: dict[str, dict]) -> str:
     r_rnn, r_v = longest["RNN"][1].get("init"), longest["V"][1].get("init")
     if r_rnn is None or r_v is None:
         return ""
-    return text("abstract.gradient", lag=lag, rnn=num(r_rnn, 2), v=num(r_v, 2))
+    return text("abstract.gradient", lag=lag, rnn=_ratio(r_rnn), v=_ratio(r_v))
+
+
+def _ratio(value: float) -> str:
+    """A gradient ratio; an exact 0 is a float32 underflow, not a measured zero."""
+    return (
+        "below 1e-45 times (float32 underflows it to 0)" if value == 0 else f"{num(value, 2)} times"
+    )
