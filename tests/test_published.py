@@ -62,18 +62,30 @@ def test_committed_seed_study_regenerates_byte_for_byte(tmp_path: Path) -> None:
     """The seed study (several tasks, a models axis, questions) regenerates like the JSB study."""
     folder = tmp_path / "seed"
     shutil.copytree(SEED / "trials", folder / "trials")
+    shutil.copytree(SEED / "gradients", folder / "gradients")  # the long-lag probe's table
     cfg = load(REPO / "config" / "seed.yaml")
     pdf = publish_study(cfg, folder)
     assert pdf.read_bytes() == (SEED / "report" / "odyssey.pdf").read_bytes()
-    for name in [f"analysis/{task}/variants_all.csv" for task in cfg["tasks"]] + [
-        "report/tables/answers.csv"
-    ]:
+    tables = sorted(p.relative_to(SEED).as_posix() for p in (SEED / "report").rglob("*.csv"))
+    assert "report/tables/answers.csv" in tables and len(tables) > 1
+    for name in [f"analysis/{task}/variants_all.csv" for task in cfg["tasks"]] + tables:
         assert (folder / name).read_bytes() == (SEED / name).read_bytes(), name
 
 
 def test_publish_without_a_trials_table_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"trials/jsb_chorales\.csv is missing: collect it"):
         publish_study(load(CONFIG), tmp_path)
+
+
+def test_publish_of_a_probe_without_its_table_says_what_to_run(tmp_path: Path) -> None:
+    """An enabled long-lag probe is part of the record: no table, no PDF, one line."""
+    cfg = load(CONFIG)
+    cfg["gradients"] = {**cfg["gradients"], "enabled": True}
+    shutil.copytree(REPO / "report" / "published" / "jsb" / "trials", tmp_path / "trials")
+    with pytest.raises(
+        ValueError, match=r"gradients/gradients\.csv is missing: .*odyssey gradients"
+    ):
+        publish_study(cfg, tmp_path)
 
 
 def test_committed_trials_table_is_the_journal(tmp_path: Path) -> None:
