@@ -1,6 +1,6 @@
-"""Rankings across tasks: Friedman with its critical-difference diagram, and each cell against V
-by the Bayesian signed-rank test (:mod:`odyssey.analysis.rankings`). Only when a study has two
-tasks or more."""
+"""Rankings across tasks: Friedman with its critical-difference diagram, and each cell against the
+reference model (V, or the config's ``reference``) by the Bayesian signed-rank test
+(:mod:`odyssey.analysis.rankings`). Only when a study has two tasks or more."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from odyssey.analysis.stats import order_variants
 from odyssey.render.cd_diagram import cd_diagram
 from odyssey.render.formatting import Output, num, pval, table
 from odyssey.render.prose import text
+from odyssey.render.sections.comparison import reference_of
 
 
 def rankings_section(loaded: list[dict], out: Output) -> dict[str, Any]:
@@ -22,7 +23,8 @@ def rankings_section(loaded: list[dict], out: Output) -> dict[str, Any]:
     ranks = test["average_rank"]
     fig = cd_diagram(ranks, test["critical_difference"], out.figures / "cd_diagram")
     rank_rows = [[v, num(ranks[v], 3)] for v in sorted(ranks, key=ranks.get)]
-    bayes = rankings.against_reference(scores)
+    reference = reference_of(loaded[0]["analysis"])  # the same on every task of a study
+    bayes = rankings.against_reference(scores, reference)
     order = order_variants(r["variant"] for r in bayes)
     bayes_rows = [
         [
@@ -44,15 +46,24 @@ def rankings_section(loaded: list[dict], out: Output) -> dict[str, Any]:
             p=pval(test["p"]),
             cd=num(test["critical_difference"], 3),
             rope=f"{100 * rankings.ROPE:g} %",
+            reference=reference,
         ),
         "fig": out.rel(fig),
         "caption": text("rankings.caption", alpha=test["alpha"]),
         "ranks": table(["variant", "average rank"], rank_rows, out.tables / "ranks.csv"),
         "ranks_caption": text("rankings.ranks_caption"),
         "bayes": table(
-            ["variant", "P(better than V)", "P(equivalent)", "P(worse)", "mean difference"],
+            [
+                "variant",
+                f"P(better than {reference})",
+                "P(equivalent)",
+                "P(worse)",
+                "mean difference",
+            ],
             bayes_rows,
             out.tables / "bayes_vs_v.csv",
         ),
-        "bayes_caption": text("rankings.bayes_caption", rope=f"{100 * rankings.ROPE:g} %"),
+        "bayes_caption": text(
+            "rankings.bayes_caption", rope=f"{100 * rankings.ROPE:g} %", reference=reference
+        ),
     }
