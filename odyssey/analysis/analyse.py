@@ -192,7 +192,6 @@ def analyse_task(
     )
     cost = _cost(done)
     cost.to_csv(out_dir / "cost.csv", index=False)
-    searched = with_paper_defaults(search_space)  # what the trials were drawn from
 
     result = {
         "task": str(frame["task"].iloc[0]),
@@ -214,8 +213,8 @@ def analyse_task(
         "bonferroni_m_all": _m(done, direction, reference),
         "bonferroni_m_top10": _m(top, direction, reference),
         "fanova": fanova,
-        "search_space": searched,
-        "paper_space": searched == PAPER_SPACE,
+        "search_space": with_paper_defaults(search_space),  # what the trials were drawn from
+        "paper_space": with_paper_defaults(search_space) == PAPER_SPACE,
         "cost": _records(cost),
         "total_wall_time_s": float(done["wall_time_s"].astype(float).sum()),
         "provenance": _provenance(frame),
