@@ -39,3 +39,23 @@ def test_the_abstract_claims_the_paper_s_protocol_only_on_its_search_space(tmp_p
     other = abstract([{"analysis": paper}, {"analysis": narrow}], [], {}, True)
     assert "following the protocol" not in other
     assert "in a search space other than that of Greff et al. (2017)" in other
+
+
+def test_the_importance_sentence_uses_the_reference_model_s_forest(tmp_path) -> None:
+    """The pooled forest does not know the cell, so one cell's failures read as interactions;
+    the abstract quotes the reference model's decomposition (the paper's Fig. 5) when it has one."""
+    from fixtures_trials import make_trials
+
+    from odyssey.analysis.analyse import analyse_task
+    from odyssey.render.sections.abstract import task_sentences
+
+    make_trials(n=40, variants=("V", "NP")).to_csv(tmp_path / "t.csv", index=False)
+    result = analyse_task(tmp_path / "t.csv", tmp_path / "a", quick=False)
+    own = result["fanova"]["V"]
+    (sentence,) = [s for s in task_sentences(result) if "fANOVA" in s]
+    assert "(fANOVA, V alone, the scope of the paper's Fig. 5)" in sentence
+    first = own["ranking"][0]
+    assert f"{100 * own['main'][first]:.1f} %" in sentence
+    result["fanova"]["V"] = {**own, "status": "caveat"}
+    (sentence,) = [s for s in task_sentences(result) if "fANOVA" in s]
+    assert "(fANOVA, all cells pooled)" in sentence

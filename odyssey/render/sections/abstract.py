@@ -71,7 +71,10 @@ def task_sentences(a: dict) -> list[str]:
         parts = [text("abstract.task", task=a["task"], best=best_text, tests=sig_text)]
     else:
         parts = [text("abstract.task_untested", task=a["task"], best=best_text)]
-    res = a["fanova"].get("pooled", {})
+    reference = reference_of(a)
+    own = a["fanova"].get(reference, {})  # the paper's Fig. 5 scope; the pooled forest does not
+    scope = reference if own.get("status") == "ok" else "pooled"  # know the cell
+    res = a["fanova"].get(scope, {})
     if a["reliable"].get("fanova") and res.get("status") == "ok":
         first = res["ranking"][0]
         parts.append(
@@ -81,6 +84,11 @@ def task_sentences(a: dict) -> list[str]:
                 share=pct(res["main"][first]),
                 task=a["task"],
                 interactions=pct(res["interactions_total"]),
+                scope=(
+                    text("abstract.scope_reference", reference=reference)
+                    if scope == reference
+                    else text("abstract.scope_pooled")
+                ),
             )
         )
     return parts
