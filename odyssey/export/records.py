@@ -7,7 +7,7 @@ per-epoch curves, every final metric, the budget and the whole provenance.
 Identity on the architecture axis (:mod:`odyssey.study.models`): ``model`` is the study's model
 name (``spec.variant``; the cell's name for a plain variant), ``cell`` the recurrent cell that
 model trains (``spec.architecture.cell``; two models may share one), and ``architecture`` the
-concrete shape the trial trained (:func:`trial_architecture`).
+concrete shape the trial trained (:func:`odyssey.study.spec.trial_architecture`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from typing import Any
 
 from optuna.trial import FrozenTrial
 
-from odyssey.study.catalogue import catalogue
 from odyssey.study.space import trial_params
-from odyssey.study.spec import LOCATION_OPTIONS, StudySpec
+from odyssey.study.spec import LOCATION_OPTIONS, StudySpec, trial_architecture
 
 
 def portable_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,24 +37,6 @@ def _curve(values: Any) -> list[float | None]:
 
 def _metrics(values: Mapping[str, Any]) -> dict[str, float]:
     return {str(k): float(v) for k, v in sorted(values.items()) if v is not None}
-
-
-def trial_architecture(spec: StudySpec, record: Mapping[str, Any]) -> dict[str, Any]:
-    """The concrete shape ``record``'s trial trained: cell, bidirectional, num_layers, frontend
-    (None or a name), init.
-
-    The record's own ``architecture`` (what the worker built) when it has one. Records written
-    before the models axis lack it: then the study's model resolved on the task's declared traits
-    (``tasks.traits`` through the catalogue: its paper direction and suggested front end, as the
-    worker resolves them, without building the task) and the init of the record's budget (else the
-    spec's), which is the network the worker of that time built.
-    """
-    shape = record.get("architecture")
-    if isinstance(shape, Mapping):
-        return dict(shape)
-    facts = catalogue().traits.get(spec.registry_task, {})
-    init = (record.get("budget") or {}).get("init") or spec.budget.init
-    return spec.architecture.resolve(bool(facts.get("bidirectional")), facts.get("frontend"), init)
 
 
 def trial_row(spec: StudySpec, slot: int, trial: FrozenTrial) -> dict[str, Any]:

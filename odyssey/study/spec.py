@@ -24,7 +24,7 @@ import numpy as np
 
 from odyssey.study import seeds
 from odyssey.study.budget import Budget
-from odyssey.study.catalogue import check_task, check_variant
+from odyssey.study.catalogue import catalogue, check_task, check_variant
 from odyssey.study.models import Model, check_model, config_models
 from odyssey.study.questions import task_models
 from odyssey.study.space import INTEGER_KEYS, SPACE_KEYS, Range, parse_space, space_dict
@@ -175,3 +175,21 @@ def specs_from_config(cfg: Mapping[str, Any]) -> list[StudySpec]:
 def task_specs(cfg: Mapping[str, Any], task: str) -> list[StudySpec]:
     """The studies of one task of a validated config (one per model the task runs)."""
     return [StudySpec.from_config(cfg, task, name) for name in task_models(cfg, task)]
+
+
+def trial_architecture(spec: StudySpec, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The concrete shape ``record``'s trial trained: cell, bidirectional, num_layers, frontend
+    (None or a name), init.
+
+    The record's own ``architecture`` (what the worker built) when it has one. Records written
+    before the models axis lack it: then the study's model resolved on the task's declared traits
+    (``tasks.traits`` through the catalogue: its paper direction and suggested front end, as the
+    worker resolves them, without building the task) and the init of the record's budget (else the
+    spec's), which is the network the worker of that time built.
+    """
+    shape = record.get("architecture")
+    if isinstance(shape, Mapping):
+        return dict(shape)
+    facts = catalogue().traits.get(spec.registry_task, {})
+    init = (record.get("budget") or {}).get("init") or spec.budget.init
+    return spec.architecture.resolve(bool(facts.get("bidirectional")), facts.get("frontend"), init)

@@ -19,7 +19,7 @@ from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-from odyssey.study.spec import StudySpec
+from odyssey.study.spec import StudySpec, trial_architecture
 from odyssey.sweep.slots import FINISHED, finished_slots
 from odyssey.sweep.tracking import model_tags, record_metrics, run_params, trial_tags
 
@@ -98,8 +98,8 @@ def create(
         seed=record["seed"],
         provenance=record.get("provenance", {}),
     )
-    shape = record.get("architecture")
-    tags.update(model_tags(spec.variant, shape or {}))
+    shape = trial_architecture(spec, record)  # as the worker built it (old records: resolved)
+    tags.update(model_tags(spec.variant, shape))
     tags = {**{k: str(v) for k, v in tags.items()}, "mlflow.parentRunId": parent_run_id}
     name = f"{spec.variant}-trial-{slot:04d}"
     run = tracker.client.create_run(experiment_id, run_name=name, tags=tags)

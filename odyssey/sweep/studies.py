@@ -90,8 +90,9 @@ def ensure_parent_run(
 
     experiment_id = tracker.ensure_experiment(experiment_name(spec.study, spec.task))
     recorded = attrs.get("mlflow_parent_run_id")
-    status = tracker.run_status(recorded) if attrs.get("mlflow_uri") == tracker.uri else None
-    if recorded is None or status is None:
+    same_store = recorded is not None and attrs.get("mlflow_uri") == tracker.uri
+    status = tracker.run_status(recorded) if same_store else None
+    if status is None:
         parent = tracker.create_parent(
             experiment_id,
             spec.name,

@@ -185,14 +185,12 @@ class Tracker:
         self.client.update_run(run_id, status="RUNNING")
         self.client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
-    def run_status(self, run_id: str | None) -> str | None:
+    def run_status(self, run_id: str) -> str | None:
         """Status of run ``run_id`` (RUNNING, FINISHED, FAILED, KILLED); None when this store has
-        no such run (or ``run_id`` is None)."""
+        no such run."""
         from mlflow.exceptions import MlflowException
         from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 
-        if run_id is None:
-            return None
         try:
             return self.client.get_run(run_id).info.status
         except MlflowException as exc:
