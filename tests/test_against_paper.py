@@ -119,14 +119,14 @@ def test_another_search_space_makes_the_hyperparameter_findings_untestable(jsb: 
         **PAPER_SPACE,
         "learning_rate": {"low": 1e-3, "high": 3e-2, "log": True},
     }
-    narrow["paper_space"] = False
     rows = {r["key"]: r for r in against_paper.evaluate(narrow)}
     hyper = ("lr_first", "hidden_second", "momentum_small", "interactions_small")
     for key in (*hyper, "bigger_better", "noise_hurts"):
         assert rows[key]["verdict"] == "not testable", key
         assert "learning rate 0.001 to 0.03" in rows[key]["evidence"]
     assert rows["nfg_worse"]["verdict"] == "agree"
-    assert jsb["paper_space"] and jsb["search_space"] == PAPER_SPACE
+    assert against_paper.searched_paper_space(jsb) and jsb["search_space"] == PAPER_SPACE
+    assert not against_paper.searched_paper_space(narrow)
 
 
 def test_only_the_paper_s_variants_count_against_no_variant_improves(jsb: dict) -> None:

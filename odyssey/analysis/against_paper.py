@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from odyssey.analysis.importance import POOLED, reference_scope
 from odyssey.analysis.paper_numbers import DATASETS, FINDINGS, PaperDataset, dataset_for_task
 from odyssey.analysis.stats import PAPER_ORDER
 from odyssey.study.space import PAPER_SPACE
@@ -44,8 +45,8 @@ def _fanova_scope(analysis: dict) -> dict | None:
     if analysis.get("quick"):
         return None
     scopes = analysis.get("fanova", {})
-    for scope in [s for s in scopes if s != "pooled"] + ["pooled"]:
-        res = analysis.get("fanova", {}).get(scope)
+    for scope in (reference_scope(scopes), POOLED):
+        res = scopes.get(scope)
         if res and res.get("status") == "ok":
             return res
     return None
@@ -182,16 +183,21 @@ def why_it_may_differ(fkey: str, analysis: dict) -> str:
     )
 
 
+def searched_paper_space(analysis: dict) -> bool:
+    """Whether the study drew its trials from the paper's search space (an analysis that predates
+    the record of its space counts as the paper's)."""
+    return analysis.get("search_space", PAPER_SPACE) == PAPER_SPACE
+
+
 def _other_space(analysis: dict) -> str:
-    """How the study's search space departs from the paper's ('' when it is the paper's, or when
-    the analysis predates the record of it)."""
-    searched = analysis.get("search_space")
-    if analysis.get("paper_space", True) or not searched:
+    """How the study's search space departs from the paper's ('' when it is the paper's)."""
+    if searched_paper_space(analysis):
         return ""
+    searched = analysis["search_space"]
     return "; ".join(
         f"{_LABELS[k]} {searched[k]['low']:g} to {searched[k]['high']:g}"
         for k in PAPER_SPACE
-        if k in searched and searched[k] != PAPER_SPACE[k]
+        if searched[k] != PAPER_SPACE[k]
     )
 
 

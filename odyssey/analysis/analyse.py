@@ -31,7 +31,7 @@ import pandas as pd
 from odyssey.analysis import stats
 from odyssey.analysis.caveats import find_caveats
 from odyssey.analysis.importance import fanova_scope
-from odyssey.study.space import PAPER_SPACE, with_paper_defaults
+from odyssey.study.space import with_paper_defaults
 from odyssey.trials_table import ANALYSIS_COLUMNS
 
 
@@ -214,7 +214,6 @@ def analyse_task(
         "bonferroni_m_top10": _m(top, direction, reference),
         "fanova": fanova,
         "search_space": with_paper_defaults(search_space),  # what the trials were drawn from
-        "paper_space": with_paper_defaults(search_space) == PAPER_SPACE,
         "cost": _records(cost),
         "total_wall_time_s": float(done["wall_time_s"].astype(float).sum()),
         "provenance": _provenance(frame),

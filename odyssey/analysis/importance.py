@@ -9,6 +9,7 @@ or flagged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,19 @@ import pandas as pd
 
 from odyssey.analysis import fanova as fa
 
+POOLED = "pooled"
+"""The scope of the fANOVA over all models; the other scope, if any, is the reference model's,
+named by it (V in the paper's studies)."""
+
 MIN_TRIALS_FANOVA = 36
 """Finite trials in a scope below which the fANOVA is shown only with a caveat ("a few dozen")."""
 MIN_TRIALS_FANOVA_COMPUTE = 8
 """Finite trials in a scope below which the fANOVA is not computed at all."""
+
+
+def reference_scope(scopes: Iterable[str]) -> str | None:
+    """The reference model's scope among fANOVA scopes (the first one not pooled), or None."""
+    return next((scope for scope in scopes if scope != POOLED), None)
 
 
 def fanova_scope(

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from odyssey.analysis import fanova as fa  # noqa: E402
+from odyssey.analysis.importance import POOLED, reference_scope  # noqa: E402
 from odyssey.analysis.stats import order_variants  # noqa: E402
 
 #: One fixed colour per variant (paper variants, then GRU and the tanh RNN).
@@ -230,11 +231,11 @@ def marginals(curves: pd.DataFrame, metric_label: str, stem: Path) -> Path:
         curves = curves.assign(target="test_metric")
     fig, axes = plt.subplots(1, 4, figsize=(6.8, 1.9), sharey=True)
     timed = curves[curves["target"] == "wall_time_s"]
-    own = [s for s in dict.fromkeys(curves["scope"]) if s != "pooled"][:1]  # the reference's
-    time_scope = own[0] if own and (timed["scope"] == own[0]).any() else "pooled"
+    own = reference_scope(curves["scope"])
+    time_scope = own if own and (timed["scope"] == own).any() else POOLED
     twins = []
     for ax, dim in zip(axes, fa.DIMENSIONS, strict=True):
-        for scope, col in [("pooled", "#7f7f7f")] + [(s, colour(s)) for s in own]:
+        for scope, col in [(POOLED, "#7f7f7f")] + ([(own, colour(own))] if own else []):
             part = curves[
                 (curves["scope"] == scope)
                 & (curves["hyperparameter"] == dim.key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from odyssey.analysis import against_paper
+from odyssey.analysis.importance import POOLED, reference_scope
 from odyssey.analysis.stats import order_variants
 from odyssey.render.figures import HP_LABELS
 from odyssey.render.formatting import num, pct
@@ -27,7 +28,7 @@ def abstract(loaded: list[dict], findings: list[dict], gradients: dict, quick: b
             trials=low if low == high else f"{low}-{high}",
             protocol=text(
                 "abstract.protocol_paper"
-                if all(a.get("paper_space", True) for a in analyses)
+                if all(against_paper.searched_paper_space(a) for a in analyses)
                 else "abstract.protocol_other"
             ),
         )
@@ -71,10 +72,10 @@ def task_sentences(a: dict) -> list[str]:
         parts = [text("abstract.task", task=a["task"], best=best_text, tests=sig_text)]
     else:
         parts = [text("abstract.task_untested", task=a["task"], best=best_text)]
-    reference = reference_of(a)
-    own = a["fanova"].get(reference, {})  # the paper's Fig. 5 scope; the pooled forest does not
-    scope = reference if own.get("status") == "ok" else "pooled"  # know the cell
-    res = a["fanova"].get(scope, {})
+    reference = reference_scope(a["fanova"])  # the paper's Fig. 5 scope; the pooled forest
+    own = a["fanova"].get(reference, {})  # does not know the cell
+    scope = reference if own.get("status") == "ok" else POOLED
+    res = a["fanova"][scope]
     if a["reliable"].get("fanova") and res.get("status") == "ok":
         first = res["ranking"][0]
         parts.append(

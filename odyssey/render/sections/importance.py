@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from odyssey.analysis.importance import POOLED, reference_scope
 from odyssey.render import figures
 from odyssey.render.formatting import Output, metric_label, pct, table
 from odyssey.render.prose import text
@@ -33,8 +34,8 @@ def importance_section(loaded: dict, out: Output) -> dict[str, Any]:
         out.figures / f"{task}_fanova_shares",
     )
     marg_fig = figures.marginals(loaded["curves"], label, out.figures / f"{task}_marginals")
-    own = [s for s, r in scopes.items() if s != "pooled" and r["status"] == "ok"]  # the reference
-    inter_scope = own[0] if own else "pooled"
+    own = reference_scope(scopes)
+    inter_scope = own if own and scopes[own]["status"] == "ok" else POOLED
     if inter_scope not in loaded["surfaces"]:
         inter_scope = next(iter(loaded["surfaces"]))
     inter_fig = figures.interactions(
